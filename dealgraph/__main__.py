@@ -1,0 +1,5 @@
+"""`python -m dealgraph` runs the CLI."""
+
+from dealgraph.cli import main
+
+main()

@@ -1,0 +1,479 @@
+"""The `dealgraph` command: each command loads a data set, makes one library call, renders.
+
+Errors the user can fix (bad input, an unreachable store) become one line per problem on
+stderr and exit status 2; `alerts --fail-on` exits 1 when an alert reaches that severity.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from dealgraph import __version__
+from dealgraph.errors import DataError, DealgraphError
+from dealgraph.graph.model import DataSet
+from dealgraph.graph.schema import SCHEMA
+from dealgraph.loaders import BUNDLED, load_dataset
+from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least, stable_id
+from dealgraph.queries.analysis import Analysis, Options, analyze
+from dealgraph.queries.concentration import PERSPECTIVES
+from dealgraph.queries.flow import FlowFilter
+from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH, Loop, largest_first
+from dealgraph.render import FORMATS, render
+
+
+class UserError(click.ClickException):
+    """One line on stderr (one per problem for bad data), exit status 2, no traceback."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+def user_errors(command: Callable) -> Callable:
+    """Turn the library's errors into `UserError` for every command."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DataError as exc:
+            lines = [str(p) for p in exc.problems]
+            if len(lines) > 1:
+                lines.append(f"Error: {len(lines)} problems; nothing was loaded or written.")
+            raise UserError("\n".join(lines)) from None
+        except DealgraphError as exc:
+            raise UserError(f"Error: {exc}") from None
+
+    return wrapper
+
+
+def _kinds(ctx, param, value: str | None) -> frozenset[str] | None:
+    if not value:
+        return None
+    kinds = frozenset(k.strip() for k in value.split(",") if k.strip())
+    unknown = sorted(kinds - SCHEMA.deal_kinds.keys())
+    if unknown:
+        raise click.BadParameter(
+            f"unknown deal kind {', '.join(unknown)} (expected: {', '.join(SCHEMA.deal_kinds)})"
+        )
+    return kinds
+
+
+def _date(ctx, param, value: str | None) -> str | None:
+    import datetime
+
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            datetime.datetime.strptime(value, fmt)
+            return value
+        except ValueError:
+            pass
+    raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD or YYYY-MM)")
+
+
+def _amount(ctx, param, value: str | None) -> float | None:
+    from dealgraph.loaders.amounts import AmountError, parse_amount
+
+    if value is None:
+        return None
+    try:
+        return parse_amount(value)
+    except AmountError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def data_options(command: Callable) -> Callable:
+    """`--data`: where the data set comes from (repeat to stack folders; later ones win)."""
+    return click.option(
+        "--data",
+        "data",
+        multiple=True,
+        metavar="PATH",
+        help="A data folder or file, or 'bundled' (the default). Repeat to stack: "
+        "--data bundled --data ./mine (later rows win on equal ids).",
+    )(command)
+
+
+def filter_options(command: Callable) -> Callable:
+    """The filters every analysis shares."""
+    options = [
+        click.option(
+            "--as-of",
+            callback=_date,
+            metavar="DATE",
+            help="Only deals dated on or before DATE, each in its version of that date.",
+        ),
+        click.option(
+            "--kinds",
+            callback=_kinds,
+            metavar="K1,K2",
+            help="Only these deal kinds (comma-separated).",
+        ),
+        click.option("--include-rumored", is_flag=True, help="Count rumored deals too."),
+        click.option(
+            "--max-length",
+            type=click.IntRange(2, 12),
+            default=DEFAULT_MAX_LENGTH,
+            show_default=True,
+            help="Longest loop searched, in entities.",
+        ),
+        click.option(
+            "--min-amount",
+            callback=_amount,
+            metavar="USD",
+            help="Only loops (and concentration totals) of at least this much, e.g. 1B.",
+        ),
+        click.option(
+            "--limit",
+            type=click.IntRange(1),
+            default=DEFAULT_LIMIT,
+            show_default=True,
+            help="Stop the loop search after this many loops (and say so).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def format_option(command: Callable) -> Callable:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        help="Output format (default: table on a terminal, json otherwise).",
+    )(command)
+
+
+def open_dataset(data: tuple[str, ...]) -> DataSet:
+    """The data set a command works on: files (bundled by default)."""
+    return load_dataset(data or (BUNDLED,))
+
+
+def run_analysis(
+    data, as_of, kinds, include_rumored, max_length, min_amount, limit, **_
+) -> Analysis:
+    flow = FlowFilter(as_of=as_of, kinds=kinds, include_rumored=include_rumored)
+    options = Options(flow=flow, max_length=max_length, min_amount=min_amount, limit=limit)
+    result = analyze(open_dataset(data), options)
+    if result.loops.truncated:
+        click.echo(
+            f"Warning: loop search stopped at {result.loops.limit:,} loops (--limit); "
+            "raise --limit or narrow it with --max-length or --min-amount.",
+            err=True,
+        )
+    return result
+
+
+def emit(
+    rows: list[dict], fmt: str | None, table_columns: list[str], output: Path | None = None
+) -> None:
+    fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
+    columns = table_columns if fmt == "table" else None
+    text = render(rows, fmt, columns)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write the whole file or nothing: a temp file in the same folder, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dealgraph")
+def main() -> None:
+    """Map the money of the AI build-out: circular financing, dependencies, contagion.
+
+    Every command reads the bundled, cited data set unless --data says otherwise.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@user_errors
+def validate(paths: tuple[str, ...]) -> None:
+    """Check a data set (folders or files) and print what it holds; change nothing."""
+    dataset = load_dataset(paths)
+    kinds = dataset.deals["kind"].value_counts().sort_index()
+    click.echo(
+        f"OK: {len(dataset.entities)} entities, {len(dataset.deals)} deals "
+        f"({', '.join(f'{k} {n}' for k, n in kinds.items())})"
+    )
+    for file in dataset.files:
+        click.echo(f"  read {file}")
+
+
+@main.command("data")
+@data_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A readable summary, or JSON.",
+)
+@user_errors
+def data_command(data: tuple[str, ...], fmt: str) -> None:
+    """What the data set holds (the bundled one by default) and where its files are.
+
+    Copy the files, add your own rows, and stack them: --data bundled --data ./mine.
+    """
+    import json
+
+    from dealgraph.queries.inventory import describe
+
+    summary = describe(open_dataset(data))
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    lines = [
+        f"{summary['entities']} entities, {summary['deals']} deals, "
+        f"{summary['first_date']} to {summary['newest_deal']['date']}"
+    ]
+    for title in ("entities_by_kind", "deals_by_kind", "deals_by_year", "deals_by_status"):
+        counts = ", ".join(f"{k} {v}" for k, v in summary[title].items())
+        lines.append(f"{title.replace('_', ' ').capitalize()}: {counts}")
+    newest = summary["newest_deal"]
+    lines.append(f"Newest deal: {newest['id']} ({newest['date']}): {newest['description']}")
+    ranked = sorted(summary["sources_by_publisher"].items(), key=lambda kv: (-kv[1], kv[0]))
+    lines.append(
+        "Sources by publisher: "
+        + ", ".join(f"{k} {v}" for k, v in ranked[:15])
+        + (f" and {len(ranked) - 15} more" if len(ranked) > 15 else "")
+    )
+    lines.append("Files:")
+    lines += [f"  {file}" for file in summary["files"]]
+    click.echo("\n".join(lines))
+
+
+def loop_row(loop: Loop, names: dict[str, str]) -> dict:
+    return {
+        "id": stable_id("loop", *loop.entities),
+        "length": loop.length,
+        "entities": list(loop.entities),
+        "path": " > ".join(names.get(e, e) for e in (*loop.entities, loop.entities[0])),
+        "amount_usd": loop.amount_usd,
+        "amount": format_usd(loop.amount_usd),
+        "hops": [
+            {
+                "from": h.source,
+                "to": h.target,
+                "amount_usd": h.amount_usd,
+                "kinds": list(h.kinds),
+                "deal_ids": list(h.deal_ids),
+            }
+            for h in loop.hops
+        ],
+        "deal_ids": list(loop.deal_ids),
+    }
+
+
+def _names(analysis: Analysis) -> dict[str, str]:
+    entities = analysis.dataset.entities
+    return dict(zip(entities["id"], entities["name"], strict=True))
+
+
+@main.command()
+@data_options
+@filter_options
+@format_option
+@user_errors
+def loops(fmt, **options) -> None:
+    """Circular flows: money that comes back to where it started, largest first."""
+    analysis = run_analysis(**options)
+    names = _names(analysis)
+    rows = [loop_row(loop, names) for loop in largest_first(analysis.loops.loops)]
+    emit(rows, fmt, ["amount", "length", "path", "id"])
+
+
+@main.command()
+@data_options
+@filter_options
+@click.option(
+    "--by",
+    "perspective",
+    type=click.Choice(PERSPECTIVES),
+    help="Only one perspective (default: all three).",
+)
+@click.option("--entity", metavar="ID", help="Only this entity.")
+@format_option
+@user_errors
+def concentration(fmt, perspective, entity, **options) -> None:
+    """Who depends on whom: each entity's customers, suppliers and funders, with HHI."""
+    analysis = run_analysis(**options)
+    names = _names(analysis)
+    if entity is not None and entity not in names:
+        raise UserError(f"Error: --entity: unknown entity id {entity!r}")
+    rows = []
+    for c in analysis.concentration:
+        if (perspective and c.perspective != perspective) or (entity and c.entity != entity):
+            continue
+        rows.append(
+            {
+                "entity": c.entity,
+                "name": names.get(c.entity, c.entity),
+                "perspective": c.perspective,
+                "total_usd": c.total_usd,
+                "total": format_usd(c.total_usd),
+                "hhi": round(c.hhi, 4),
+                "top": c.top.entity,
+                "top_share": round(c.top.share, 4),
+                "counterparties": [
+                    {
+                        "entity": p.entity,
+                        "amount_usd": p.amount_usd,
+                        "share": round(p.share, 6),
+                        "deal_ids": list(p.deal_ids),
+                    }
+                    for p in c.counterparties
+                ],
+                "deal_ids": list(c.deal_ids),
+            }
+        )
+    emit(rows, fmt, ["name", "perspective", "total", "hhi", "top", "top_share"])
+
+
+ALERT_COLUMNS = [
+    "id",
+    "kind",
+    "severity",
+    "entities",
+    "amount_usd",
+    "deal_ids",
+    "sources",
+    "summary",
+]
+
+
+@main.command()
+@data_options
+@filter_options
+@format_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    help="Exit with status 1 when any alert is at or above this severity.",
+)
+@user_errors
+def alerts(fmt, output, fail_on, **options) -> None:
+    """Findings with severity and sources: circular flows and concentration."""
+    analysis = run_analysis(**options)
+    rows = [a.as_dict() for a in analysis.alerts]
+    if fmt == "csv" or (fmt is None and output is not None and output.suffix == ".csv"):
+        fmt, rows = "csv", [{k: r[k] for k in ALERT_COLUMNS} for r in rows]
+    emit(rows, fmt, ["severity", "kind", "summary", "id"], output)
+    if fail_on and any(severity_at_least(a.severity, fail_on) for a in analysis.alerts):
+        sys.exit(1)
+
+
+def focus_options(command: Callable) -> Callable:
+    command = click.option(
+        "--hops",
+        type=click.IntRange(0),
+        default=1,
+        show_default=True,
+        help="With --focus: how many steps around the entity.",
+    )(command)
+    return click.option("--focus", metavar="ID", help="Draw only this entity's neighbourhood.")(
+        command
+    )
+
+
+@main.command("map")
+@data_options
+@filter_options
+@focus_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("map.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@user_errors
+def map_command(output, focus, hops, **options) -> None:
+    """An interactive HTML map of the deals and loops, one file that works offline."""
+    from dealgraph.viz.map import write_map
+
+    analysis = run_analysis(**options)
+    path = write_map(analysis, output, focus=focus, hops=hops)
+    click.echo(f"Wrote {path}")
+
+
+@main.command("analyze")
+@data_options
+@filter_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dealgraph-out"),
+    show_default=True,
+    help="Folder for alerts.json, alerts.csv and map.html.",
+)
+@user_errors
+def analyze_command(out: Path, **options) -> None:
+    """The main job: find loops and concentration, write alerts and the map, summarise."""
+    from dealgraph.viz.map import write_map
+
+    analysis = run_analysis(**options)
+    rows = [a.as_dict() for a in analysis.alerts]
+    write_atomically(out / "alerts.json", render(rows, "json"))
+    write_atomically(
+        out / "alerts.csv",
+        render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS),
+    )
+    write_map(analysis, out / "map.html")
+    click.echo(summary(analysis, out))
+
+
+def summary(analysis: Analysis, out: Path) -> str:
+    names = _names(analysis)
+    counts = {s: sum(a.severity == s for a in analysis.alerts) for s in reversed(SEVERITIES)}
+    loops_found = analysis.loops.loops
+    cut = " (search cut at --limit)" if analysis.loops.truncated else ""
+    lines = [
+        f"{len(analysis.dataset.entities)} entities, {len(analysis.deals)} deals in force "
+        f"(of {len(analysis.dataset.deals)}), {len(analysis.hops)} money flows",
+        f"{len(loops_found)} loops{cut}, "
+        f"{len(analysis.alerts)} alerts: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
+        "",
+        "Largest loops:",
+    ]
+    lines += [
+        f"  {format_usd(loop.amount_usd):>12}  {loop_row(loop, names)['path']}"
+        for loop in largest_first(loops_found)[:5]
+    ]
+    lines += ["", "Most concentrated:"]
+    conc = [a for a in analysis.alerts if a.kind == "concentration"][:5]
+    lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
+    lines += ["", f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'} and {out / 'map.html'}"]
+    return "\n".join(lines)

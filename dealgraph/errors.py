@@ -1,0 +1,41 @@
+"""One exception family for the whole tool; the CLI turns each into one line and exit status 2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DealgraphError(Exception):
+    """Base class: anything the user can fix without reading a traceback."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input row, located as `FILE:ROW: field: message`.
+
+    `row` is the line number in a CSV file (the header is line 1) or the 1-based record
+    number in a JSON file; 0 means the problem concerns the whole file.
+    """
+
+    file: str
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}" if self.row else self.file
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+class DataError(DealgraphError):
+    """Invalid input: carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.file, p.row, p.field, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class StoreError(DealgraphError):
+    """A graph store (Neo4j) could not be reached or refused the work."""

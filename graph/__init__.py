@@ -1,0 +1,1 @@
+"""The graph: its schema, the data set it is built from, and the stores that hold it."""

@@ -1,0 +1,36 @@
+"""The validated data set every store and query starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """Entities and deals as typed frames, one row per record, indexed by id.
+
+    `entities`: id, name, kind, country, ticker, aliases (a tuple of names) and any extra
+    columns. `deals`: the deal columns of the input format with amounts as floats (NaN when
+    unknown), `from_entity`/`to_entity` resolved to entity ids, and any extra columns.
+    `financials`: company figures when the data set has them. `files`: what was read.
+    """
+
+    entities: pd.DataFrame
+    deals: pd.DataFrame
+    financials: pd.DataFrame | None = None
+    files: tuple[str, ...] = field(default=())
+
+    def entity_name(self, entity_id: str) -> str:
+        return str(self.entities.at[entity_id, "name"])
+
+    def deal_records(self) -> list[dict]:
+        """Deals as plain dicts (NaN amounts as None), sorted by id."""
+        frame = self.deals.reset_index()
+        frame = frame.astype(object).where(frame.notna(), None)
+        return frame.to_dict("records")
+
+    def entity_records(self) -> list[dict]:
+        frame = self.entities.reset_index()
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")

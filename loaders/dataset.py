@@ -1,0 +1,214 @@
+"""Load a data set from folders and files, stacking layers: later layers win on equal ids.
+
+`load_dataset(["bundled", "./mine"])` reads the bundled data, then the user's folder; a
+user's deal with the id of a bundled deal replaces it. Nothing is returned unless every row
+of every file is valid: the caller gets a `DataError` listing all problems instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+from dealgraph.graph.model import DataSet
+from dealgraph.loaders.tables import FILE, FORMATS, ROW, TABLES, read_table, table_of
+from dealgraph.loaders.validate import Checker, check_deals, check_entities
+
+from dealgraph.errors import DataError, Problem
+
+BUNDLED = "bundled"
+
+
+def bundled_path() -> Path:
+    """The folder of the data set that ships with dealgraph."""
+    return Path(str(resources.files("dealgraph").joinpath("data")))
+
+
+def _layer_files(spec: str | Path) -> dict[str, Path]:
+    """The table files one `--data` value names: a folder, one file, or `bundled`."""
+    path = bundled_path() if str(spec) == BUNDLED else Path(spec)
+    if path.is_dir():
+        found = {}
+        for table in TABLES:
+            for suffix in FORMATS:
+                candidate = path / f"{table}{suffix}"
+                if candidate.is_file():
+                    if table in found:
+                        raise DataError(
+                            [
+                                Problem(
+                                    str(path),
+                                    0,
+                                    "",
+                                    f"both {found[table].name} and {candidate.name}: keep one",
+                                )
+                            ]
+                        )
+                    found[table] = candidate
+        if not found:
+            raise DataError(
+                [
+                    Problem(
+                        str(path),
+                        0,
+                        "",
+                        "no entities.csv, deals.csv (or .json, .jsonl) in this folder",
+                    )
+                ]
+            )
+        return found
+    if not path.exists():
+        raise DataError([Problem(str(path), 0, "", "no such file or folder")])
+    table = table_of(path)
+    if table is None:
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    "",
+                    "cannot tell which table this file holds: "
+                    "name it entities, deals or financials (.csv, .json, .jsonl)",
+                )
+            ]
+        )
+    return {table: path}
+
+
+def _read_layers(
+    specs: Sequence[str | Path],
+) -> tuple[dict[str, list[pd.DataFrame]], list[Problem]]:
+    frames: dict[str, list[pd.DataFrame]] = {table: [] for table in TABLES}
+    problems: list[Problem] = []
+    for spec in specs:
+        try:
+            files = _layer_files(spec)
+        except DataError as exc:
+            problems += exc.problems
+            continue
+        for table, path in files.items():
+            try:
+                frames[table].append(read_table(path))
+            except DataError as exc:
+                problems += exc.problems
+    return frames, problems
+
+
+def _stack(table: str, layers: list[pd.DataFrame], problems: list[Problem]) -> pd.DataFrame:
+    """Check each layer's ids, then let later layers replace earlier rows with the same id."""
+    kept = []
+    for frame in layers:
+        checker = Checker(frame.reset_index(drop=True))
+        if "id" in frame.columns:
+            kept.append(checker.unique_ids())
+        problems += checker.problems
+    stacked = (
+        pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=["id", FILE, ROW])
+    )
+    return stacked.drop_duplicates("id", keep="last").reset_index(drop=True)
+
+
+def load_dataset(specs: Iterable[str | Path] = (BUNDLED,)) -> DataSet:
+    """Read, validate and resolve a data set; raise `DataError` with every problem found."""
+    specs = list(specs) or [BUNDLED]
+    layers, problems = _read_layers(specs)
+    for table in ("entities", "deals"):
+        if not layers[table] and not problems:
+            problems.append(Problem(", ".join(map(str, specs)), 0, "", f"no {table} file given"))
+    checker = Checker(pd.DataFrame())
+    for table in ("entities", "deals"):
+        columns = {f.attrs["file"]: list(f.columns) for f in layers[table]}
+        checker.require_columns(table, columns)
+    problems += checker.problems
+    if problems:
+        raise DataError(problems)
+
+    entities, found = check_entities(_stack("entities", layers["entities"], problems))
+    problems += found
+    deals, found = check_deals(_stack("deals", layers["deals"], problems))
+    problems += found
+    problems += _resolve_references(entities, deals)
+    problems += _check_supersedes(deals)
+    if problems:
+        raise DataError(problems)
+    files = tuple(f.attrs["file"] for table in TABLES for f in layers[table])
+    return DataSet(
+        entities=_typed_entities(entities),
+        deals=_indexed(deals.drop(columns=[FILE, ROW])),
+        financials=None,
+        files=files,
+    )
+
+
+def _typed_entities(entities: pd.DataFrame) -> pd.DataFrame:
+    frame = entities.drop(columns=[FILE, ROW]).copy()
+    frame["aliases"] = [
+        tuple(a.strip() for a in text.split(";") if a.strip()) for text in frame["aliases"]
+    ]
+    return _indexed(frame)
+
+
+def _indexed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted and looked up by id; the index is unnamed so `id` stays a plain column."""
+    frame = frame.set_index("id", drop=False).sort_index()
+    frame.index.name = None
+    return frame
+
+
+def reference_index(entities: pd.DataFrame) -> dict[str, set[str]]:
+    """Lower-cased name or alias -> the entity ids it may mean (ids are matched first)."""
+    index: dict[str, set[str]] = {}
+    for entity_id, name, aliases in zip(
+        entities["id"], entities["name"], entities["aliases"], strict=True
+    ):
+        for label in [name, *aliases.split(";")]:
+            if label.strip():
+                index.setdefault(label.strip().lower(), set()).add(entity_id)
+    return index
+
+
+def _resolve_references(entities: pd.DataFrame, deals: pd.DataFrame) -> list[Problem]:
+    """Replace names and aliases in from_entity/to_entity by ids, in place; report the rest.
+
+    An exact id (in any case) always wins; otherwise a name or alias must point to exactly
+    one entity.
+    """
+    ids = {entity_id.lower(): entity_id for entity_id in entities["id"]}
+    labels = reference_index(entities)
+    checker = Checker(deals)
+    for column in ("from_entity", "to_entity"):
+        cells = deals[column].str.strip()
+        resolved: dict[str, str | None] = {}
+        messages: dict[str, str] = {}
+        for text in cells.unique():
+            key = text.lower()
+            if key in ids:
+                resolved[text] = ids[key]
+            elif len(labels.get(key, ())) == 1:
+                resolved[text] = next(iter(labels[key]))
+            elif key in labels:
+                resolved[text] = None
+                messages[text] = (
+                    f"ambiguous entity {text!r}: may be {', '.join(sorted(labels[key]))}"
+                )
+            else:
+                resolved[text] = None
+                messages[text] = f"unknown entity {text!r}"
+        mapped = cells.map(resolved)
+        bad = mapped.isna() & (cells != "")
+        checker.flag(bad, column, lambda v, known=messages: known[v.strip()])
+        deals[column] = mapped.fillna(cells)
+    same = (deals["from_entity"] == deals["to_entity"]) & (deals["from_entity"] != "")
+    checker.flag(same, "to_entity", lambda v: f"a deal cannot go from {v!r} to itself")
+    return checker.problems
+
+
+def _check_supersedes(deals: pd.DataFrame) -> list[Problem]:
+    checker = Checker(deals)
+    target = deals["supersedes"].str.strip()
+    given = target != ""
+    checker.flag(given & ~target.isin(deals["id"]), "supersedes", lambda v: f"unknown deal {v!r}")
+    checker.flag(given & (target == deals["id"]), "supersedes", "a deal cannot supersede itself")
+    return checker.problems

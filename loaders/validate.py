@@ -1,0 +1,163 @@
+"""Check one table's rows against the schema, gathering every problem before giving up.
+
+Checks run column by column over the whole frame (vectorised), so a million rows cost about
+what reading them costs; only flagged rows are turned into `Problem`s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+from dealgraph.graph.schema import SCHEMA
+from dealgraph.loaders.amounts import parse_amount_column
+from dealgraph.loaders.tables import FILE, ROW
+
+from dealgraph.errors import Problem
+
+ENTITY_COLUMNS = ("id", "name", "kind", "country", "ticker", "aliases")
+DEAL_COLUMNS = (
+    "id",
+    "date",
+    "from_entity",
+    "to_entity",
+    "kind",
+    "amount_usd",
+    "amount_low_usd",
+    "amount_high_usd",
+    "amount_basis",
+    "term_years",
+    "status",
+    "supersedes",
+    "description",
+    "source_url",
+    "source_title",
+    "source_date",
+)
+AMOUNT_COLUMNS = ("amount_usd", "amount_low_usd", "amount_high_usd")
+REQUIRED = {
+    "entities": ("id", "name", "kind"),
+    "deals": ("id", "date", "from_entity", "to_entity", "kind"),
+}
+ENTITY_ID = r"[a-z0-9][a-z0-9_.-]*"
+DATE = r"\d{4}-\d{2}(?:-\d{2})?"
+
+
+class Checker:
+    """Collects problems about the rows of one frame, which may mix several files."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.problems: list[Problem] = []
+
+    def flag(self, mask: pd.Series, field: str, message: str | Callable[[str], str]) -> None:
+        """Report `message` (or `message(cell)`) for every row where `mask` is true."""
+        for index in mask[mask].index:
+            row = self.frame.loc[index]
+            text = message(row[field]) if callable(message) else message
+            self.problems.append(Problem(row[FILE], int(row[ROW]), field, text))
+
+    def require_columns(self, table: str, file_columns: dict[str, list[str]]) -> bool:
+        ok = True
+        for file, columns in file_columns.items():
+            for column in REQUIRED[table]:
+                if column not in columns:
+                    self.problems.append(Problem(file, 1, column, "missing required column"))
+                    ok = False
+        return ok
+
+    def require_values(self, table: str) -> None:
+        for column in REQUIRED[table]:
+            self.flag(self.frame[column].str.strip() == "", column, "required value is empty")
+
+    def one_of(self, column: str, allowed: tuple[str, ...] | list[str]) -> None:
+        cells = self.frame[column]
+        listed = ", ".join(allowed)
+        self.flag(
+            (cells != "") & ~cells.isin(allowed),
+            column,
+            lambda v: f"unknown value {v!r} (expected one of: {listed})",
+        )
+
+    def dates(self, column: str) -> None:
+        """ISO dates, `YYYY-MM-DD` or `YYYY-MM`, that exist on the calendar."""
+        cells = self.frame[column]
+        days = pd.to_datetime(
+            cells.where(cells.str.len() == 10), format="%Y-%m-%d", errors="coerce"
+        )
+        months = pd.to_datetime(cells.where(cells.str.len() == 7), format="%Y-%m", errors="coerce")
+        good = cells.str.fullmatch(DATE) & (days.notna() | months.notna())
+        self.flag((cells != "") & ~good, column, lambda v: f"not a date: {v!r} (use YYYY-MM-DD)")
+
+    def amounts(self, column: str) -> pd.Series:
+        values, errors = parse_amount_column(self.frame[column])
+        for pos, message in errors.items():
+            row = self.frame.iloc[pos]
+            self.problems.append(Problem(row[FILE], int(row[ROW]), column, message))
+        return values
+
+    def unique_ids(self) -> pd.DataFrame:
+        """Drop exact repeats of a record; a repeated id with other content is an error."""
+        content = [c for c in self.frame.columns if c not in (FILE, ROW)]
+        frame = self.frame.drop_duplicates(subset=content)
+        repeated = frame["id"].duplicated(keep="first") & (frame["id"] != "")
+        if repeated.any():
+            first_rows = frame.drop_duplicates("id").set_index("id")[ROW]
+            for index in repeated[repeated].index:
+                row = frame.loc[index]
+                self.problems.append(
+                    Problem(
+                        row[FILE],
+                        int(row[ROW]),
+                        "id",
+                        f"duplicate id {row['id']!r} (first at row {first_rows[row['id']]}) "
+                        "with different content",
+                    )
+                )
+        return frame
+
+
+def with_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Add the optional columns a file left out, as empty text."""
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = ""
+    return frame
+
+
+def check_entities(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    check = Checker(with_columns(frame, ENTITY_COLUMNS))
+    check.require_values("entities")
+    ids = check.frame["id"]
+    check.flag(
+        (ids != "") & ~ids.str.fullmatch(ENTITY_ID),
+        "id",
+        lambda v: f"not a valid id: {v!r} (lower-case letters, digits, '_', '.', '-')",
+    )
+    check.one_of("kind", list(SCHEMA.entity_kinds))
+    return check.frame, check.problems
+
+
+def check_deals(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    check = Checker(with_columns(frame, DEAL_COLUMNS))
+    check.require_values("deals")
+    check.dates("date")
+    check.dates("source_date")
+    check.one_of("kind", list(SCHEMA.deal_kinds))
+    check.one_of("status", SCHEMA.statuses)
+    check.one_of("amount_basis", SCHEMA.amount_bases)
+    parsed = {column: check.amounts(column) for column in AMOUNT_COLUMNS}
+    term = check.amounts("term_years")
+    low, high = parsed["amount_low_usd"], parsed["amount_high_usd"]
+    check.flag(low > high, "amount_low_usd", "low amount is above the high amount")
+    amount = parsed["amount_usd"]
+    outside = (amount < low) | (amount > high)
+    check.flag(outside, "amount_usd", "amount lies outside its low..high range")
+    frame = check.frame.copy()
+    for column, values in parsed.items():
+        frame[column] = values
+    frame["term_years"] = term
+    frame["status"] = frame["status"].where(frame["status"] != "", SCHEMA.default_status)
+    basis = frame["amount_basis"]
+    frame["amount_basis"] = basis.where(basis != "", SCHEMA.default_amount_basis)
+    return frame, check.problems

@@ -1,0 +1,36 @@
+"""What a data set holds: counts by kind and year, the newest deal, sources by publisher."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from dealgraph.graph.model import DataSet
+
+
+def publisher(url: str) -> str:
+    """The site a source comes from: `https://www.sec.gov/...` -> `sec.gov`."""
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or "(none)"
+
+
+def describe(dataset: DataSet) -> dict:
+    """A plain summary a person can read, with the files it came from."""
+    deals = dataset.deals
+    years = deals["date"].str[:4]
+    newest = deals.sort_values(["date", "id"]).iloc[-1] if len(deals) else None
+    sources = deals["source_url"].map(publisher).value_counts()
+    return {
+        "entities": len(dataset.entities),
+        "deals": len(deals),
+        "entities_by_kind": dataset.entities["kind"].value_counts().sort_index().to_dict(),
+        "deals_by_kind": deals["kind"].value_counts().sort_index().to_dict(),
+        "deals_by_year": years.value_counts().sort_index().to_dict(),
+        "deals_by_status": deals["status"].value_counts().sort_index().to_dict(),
+        "first_date": deals["date"].min() if len(deals) else None,
+        "newest_deal": None
+        if newest is None
+        else {"id": newest["id"], "date": newest["date"], "description": newest["description"]},
+        "sources_by_publisher": {k: int(v) for k, v in sources.sort_index().items()},
+        "financials": 0 if dataset.financials is None else len(dataset.financials),
+        "files": list(dataset.files),
+    }

@@ -1,0 +1,74 @@
+"""Shared fixtures: small data sets written as real files, in the input format."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from dealgraph.loaders import load_dataset
+from dealgraph.loaders.validate import DEAL_COLUMNS, ENTITY_COLUMNS
+
+
+def write_csv(path: Path, columns, rows) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="raise")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in columns})
+    return path
+
+
+def deal(id, source, target, kind="purchase", amount="", date="2025-01-01", **more) -> dict:
+    """A deal row with only what a test cares about; a source URL by default."""
+    row = {
+        "id": id,
+        "date": date,
+        "from_entity": source,
+        "to_entity": target,
+        "kind": kind,
+        "amount_usd": amount,
+        "source_url": f"https://example.com/{id}",
+    }
+    row.update(more)
+    return row
+
+
+def entity(id, kind="other", name=None, **more) -> dict:
+    return {"id": id, "name": name or id.upper(), "kind": kind, **more}
+
+
+def _columns(standard, rows) -> list[str]:
+    """The standard columns, then any extra ones the rows carry."""
+    return list(dict.fromkeys([*standard, *(k for row in rows for k in row)]))
+
+
+@pytest.fixture
+def make_data(tmp_path):
+    """Write entities and deals into a fresh folder and return the folder.
+
+    Entities default to every id the deals mention.
+    """
+    counter = iter(range(1000))
+
+    def make(deals: list[dict], entities: list[dict] | None = None) -> Path:
+        folder = tmp_path / f"data{next(counter)}"
+        folder.mkdir()
+        if entities is None:
+            ids = sorted({d[k] for d in deals for k in ("from_entity", "to_entity")})
+            entities = [entity(i) for i in ids]
+        write_csv(folder / "entities.csv", _columns(ENTITY_COLUMNS, entities), entities)
+        write_csv(folder / "deals.csv", _columns(DEAL_COLUMNS, deals), deals)
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def load(make_data):
+    """Build a data set from deal rows and load it through the real loader."""
+
+    def build(deals: list[dict], entities: list[dict] | None = None):
+        return load_dataset([make_data(deals, entities)])
+
+    return build

@@ -1,0 +1,189 @@
+"""The CLI as users meet it: exit codes, one-line errors, formats, files written or not."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from conftest import deal, entity
+
+from dealgraph.cli import main
+
+
+@pytest.fixture
+def loop_data(make_data):
+    # a <-> b: 30B equity out, 12B purchases back (high); c <-> d: 2B/1B (medium).
+    return make_data(
+        [
+            deal("e1", "a", "b", "equity", "30B", date="2024-03-01"),
+            deal("p1", "b", "a", "purchase", "12B", date="2025-02-01"),
+            deal("x1", "c", "d", "cloud_contract", "2B", date="2025-01-01"),
+            deal("x2", "d", "c", "equity", "1B", date="2025-01-01"),
+        ],
+        [entity("a", name="Alpha"), entity("b", name="Beta"), entity("c"), entity("d")],
+    )
+
+
+def run(*args, ok=True):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def test_every_command_has_help_and_version():
+    assert "dealgraph, version" in run("--version").output
+    for name in main.commands:
+        assert run(name, "--help").output.startswith("Usage: ")
+
+
+def test_loops_json_lists_each_loop_with_its_hops(loop_data):
+    rows = json.loads(run("loops", "--data", loop_data, "--format", "json").output)
+    assert [r["entities"] for r in rows] == [["a", "b"], ["c", "d"]]
+    assert rows[0]["amount_usd"] == 12e9 and rows[0]["path"] == "Alpha > Beta > Alpha"
+    assert rows[0]["hops"][1] == {
+        "from": "b",
+        "to": "a",
+        "amount_usd": 12e9,
+        "kinds": ["purchase"],
+        "deal_ids": ["p1"],
+    }
+
+
+def test_filters_reach_the_search(loop_data):
+    def count(*extra):
+        return len(json.loads(run("loops", "--data", loop_data, "--format", "json", *extra).output))
+
+    assert count("--min-amount", "5B") == 1
+    assert count("--as-of", "2025-01-31") == 1
+    assert count("--kinds", "equity,purchase") == 1
+    assert count("--max-length", "2") == 2
+
+
+def test_alerts_formats(loop_data):
+    as_json = json.loads(run("alerts", "--data", loop_data, "--format", "json").output)
+    lines = run("alerts", "--data", loop_data, "--format", "jsonl").output.splitlines()
+    assert [json.loads(line) for line in lines] == as_json
+    rows = list(
+        csv.DictReader(io.StringIO(run("alerts", "--data", loop_data, "--format", "csv").output))
+    )
+    assert [r["id"] for r in rows] == [a["id"] for a in as_json]
+    loop = next(r for r in rows if r["kind"] == "circular_flow" and r["severity"] == "high")
+    assert loop["deal_ids"] == "e1;p1" and loop["amount_usd"] == "12000000000"
+    table = run("alerts", "--data", loop_data, "--format", "table").output
+    assert table.splitlines()[0].split() == ["severity", "kind", "summary", "id"]
+
+
+def test_fail_on(loop_data):
+    assert run("alerts", "--data", loop_data, "--fail-on", "high", ok=False).exit_code == 1
+    quiet = run("alerts", "--data", loop_data, "--min-amount", "100B", "--fail-on", "low")
+    assert json.loads(quiet.output) == []
+
+
+def test_concentration_command(loop_data):
+    rows = json.loads(
+        run("concentration", "--data", loop_data, "--by", "funders", "--format", "json").output
+    )
+    assert {(r["entity"], r["top"], r["top_share"]) for r in rows} == {
+        ("b", "a", 1.0),
+        ("c", "d", 1.0),
+    }
+    bad = run("concentration", "--data", loop_data, "--entity", "zzz", ok=False)
+    assert bad.exit_code == 2 and bad.output == "Error: --entity: unknown entity id 'zzz'\n"
+
+
+def test_validate_prints_a_summary(loop_data):
+    out = run("validate", loop_data).output
+    assert out.startswith("OK: 4 entities, 4 deals (cloud_contract 1, equity 2, purchase 1)")
+
+
+def test_bad_input_is_one_line_per_problem_exit_2_and_no_traceback(make_data):
+    folder = make_data(
+        [deal("d1", "a", "b", amount="lots"), deal("d2", "a", "zz")], [entity("a"), entity("b")]
+    )
+    result = run("alerts", "--data", folder, ok=False)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.output.splitlines() == [
+        f"{folder / 'deals.csv'}:2: amount_usd: not an amount: 'lots' "
+        "(use e.g. 1500000000, 1.5e9 or $1.5B)",
+        f"{folder / 'deals.csv'}:3: to_entity: unknown entity 'zz'",
+        "Error: 2 problems; nothing was loaded or written.",
+    ]
+
+
+def test_bad_options_exit_2(loop_data):
+    assert run("loops", "--data", loop_data, "--kinds", "gift", ok=False).exit_code == 2
+    assert run("loops", "--data", loop_data, "--as-of", "someday", ok=False).exit_code == 2
+    assert run("loops", "--data", loop_data, "--min-amount", "lots", ok=False).exit_code == 2
+
+
+def test_limit_warns_when_the_search_is_cut(make_data):
+    rows = [deal(f"{a}{b}", a, b, amount="1") for a in "abcde" for b in "abcde" if a != b]
+    result = CliRunner().invoke(
+        main, ["loops", "--data", str(make_data(rows)), "--limit", "5", "--format", "json"]
+    )
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)) == 5
+    assert "loop search stopped at 5 loops" in result.stderr
+
+
+def test_analyze_writes_alerts_and_map(loop_data, tmp_path):
+    out = tmp_path / "out"
+    result = run("analyze", "--data", loop_data, "--out", out)
+    alerts = json.loads((out / "alerts.json").read_text())
+    assert len(alerts) == len(list(csv.DictReader((out / "alerts.csv").open())))
+    assert (out / "map.html").read_text().lstrip().lower().startswith("<!doctype html>")
+    assert "2 loops" in result.output and "Alpha > Beta > Alpha" in result.output
+
+
+def test_analyze_on_bad_input_writes_nothing(make_data, tmp_path):
+    out = tmp_path / "out"
+    result = run(
+        "analyze",
+        "--data",
+        make_data([deal("d1", "a", "b", date="2025-02-30")]),
+        "--out",
+        out,
+        ok=False,
+    )
+    assert result.exit_code == 2 and not out.exists()
+
+
+def test_default_data_is_the_bundled_set():
+    rows = json.loads(run("alerts", "--format", "json").output)
+    assert rows and all(r["sources"] for r in rows)
+
+
+def test_real_subprocess(loop_data):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dealgraph",
+            "alerts",
+            "--data",
+            str(loop_data),
+            "--format",
+            "jsonl",
+            "--fail-on",
+            "high",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert [json.loads(line)["severity"] for line in done.stdout.splitlines()][0] == "high"
+    bad = subprocess.run(
+        [sys.executable, "-m", "dealgraph", "validate", str(loop_data / "nope.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        bad.returncode == 2 and bad.stderr == f"{loop_data / 'nope.csv'}: no such file or folder\n"
+    )
