@@ -20,6 +20,7 @@ from dealgraph.errors import DataError, DealgraphError
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import BUNDLED, load_dataset
+from dealgraph.neo4j_options import neo4j_dataset, neo4j_options, write_findings
 from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least, stable_id
 from dealgraph.queries.analysis import Analysis, Options, analyze
 from dealgraph.queries.concentration import PERSPECTIVES
@@ -94,6 +95,7 @@ def _amount(ctx, param, value: str | None) -> float | None:
 
 def data_options(command: Callable) -> Callable:
     """`--data`: where the data set comes from (repeat to stack folders; later ones win)."""
+    command = neo4j_options(command)  # or --neo4j: the graph in a Neo4j server
     return click.option(
         "--data",
         "data",
@@ -156,8 +158,8 @@ def format_option(command: Callable) -> Callable:
 
 
 def open_dataset(data: tuple[str, ...]) -> DataSet:
-    """The data set a command works on: files (bundled by default)."""
-    return load_dataset(data or (BUNDLED,))
+    """The data set a command works on: files (bundled by default), or Neo4j with --neo4j."""
+    return neo4j_dataset(data) or load_dataset(data or (BUNDLED,))
 
 
 def run_analysis(
@@ -453,6 +455,8 @@ def analyze_command(out: Path, **options) -> None:
     )
     write_map(analysis, out / "map.html")
     click.echo(summary(analysis, out))
+    if note := write_findings(analysis):  # with --neo4j: loops and figures into the graph
+        click.echo(note)
 
 
 def summary(analysis: Analysis, out: Path) -> str:
@@ -477,3 +481,10 @@ def summary(analysis: Analysis, out: Path) -> str:
     lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
     lines += ["", f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'} and {out / 'map.html'}"]
     return "\n".join(lines)
+
+
+# The Neo4j-only commands live in their own module, which builds on the helpers above.
+from dealgraph.neo4j_commands import cypher_command, load_command  # noqa: E402
+
+main.add_command(load_command)
+main.add_command(cypher_command)

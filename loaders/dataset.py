@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 from dealgraph.graph.model import DataSet
+from dealgraph.loaders.financials import check_financials, stack_financials
 from dealgraph.loaders.tables import FILE, FORMATS, ROW, TABLES, read_table, table_of
 from dealgraph.loaders.validate import Checker, check_deals, check_entities
 
@@ -131,13 +132,19 @@ def load_dataset(specs: Iterable[str | Path] = (BUNDLED,)) -> DataSet:
     problems += found
     problems += _resolve_references(entities, deals)
     problems += _check_supersedes(deals)
+    financials, found = check_financials(layers["financials"])
+    problems += found
+    if financials is not None:
+        problems += _resolve_references(entities, financials, columns=("entity",))
+        financials, found = stack_financials(financials)
+        problems += found
     if problems:
         raise DataError(problems)
     files = tuple(f.attrs["file"] for table in TABLES for f in layers[table])
     return DataSet(
         entities=_typed_entities(entities),
         deals=_indexed(deals.drop(columns=[FILE, ROW])),
-        financials=None,
+        financials=financials,
         files=files,
     )
 
@@ -169,8 +176,10 @@ def reference_index(entities: pd.DataFrame) -> dict[str, set[str]]:
     return index
 
 
-def _resolve_references(entities: pd.DataFrame, deals: pd.DataFrame) -> list[Problem]:
-    """Replace names and aliases in from_entity/to_entity by ids, in place; report the rest.
+def _resolve_references(
+    entities: pd.DataFrame, deals: pd.DataFrame, columns=("from_entity", "to_entity")
+) -> list[Problem]:
+    """Replace names and aliases in `columns` by ids, in place; report the rest.
 
     An exact id (in any case) always wins; otherwise a name or alias must point to exactly
     one entity.
@@ -178,7 +187,7 @@ def _resolve_references(entities: pd.DataFrame, deals: pd.DataFrame) -> list[Pro
     ids = {entity_id.lower(): entity_id for entity_id in entities["id"]}
     labels = reference_index(entities)
     checker = Checker(deals)
-    for column in ("from_entity", "to_entity"):
+    for column in columns:
         cells = deals[column].str.strip()
         resolved: dict[str, str | None] = {}
         messages: dict[str, str] = {}
@@ -200,6 +209,8 @@ def _resolve_references(entities: pd.DataFrame, deals: pd.DataFrame) -> list[Pro
         bad = mapped.isna() & (cells != "")
         checker.flag(bad, column, lambda v, known=messages: known[v.strip()])
         deals[column] = mapped.fillna(cells)
+    if "to_entity" not in columns:  # financials: one entity per row
+        return checker.problems
     same = (deals["from_entity"] == deals["to_entity"]) & (deals["from_entity"] != "")
     checker.flag(same, "to_entity", lambda v: f"a deal cannot go from {v!r} to itself")
     return checker.problems
@@ -209,6 +220,10 @@ def _check_supersedes(deals: pd.DataFrame) -> list[Problem]:
     checker = Checker(deals)
     target = deals["supersedes"].str.strip()
     given = target != ""
-    checker.flag(given & ~target.isin(deals["id"]), "supersedes", lambda v: f"unknown deal {v!r}")
+    if given.any():  # few rows supersede: look them up, rather than `isin` over every id
+        ids = pd.Index(deals["id"])
+        unknown = pd.Series(False, index=deals.index)
+        unknown[given] = ids.get_indexer(target[given]) < 0
+        checker.flag(unknown, "supersedes", lambda v: f"unknown deal {v!r}")
     checker.flag(given & (target == deals["id"]), "supersedes", "a deal cannot supersede itself")
     return checker.problems

@@ -48,7 +48,7 @@ def read_table(path: Path) -> pd.DataFrame:
         ) from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame = _read_csv(name, text)
+        frame = _read_csv(path, text)
     else:
         frame = _read_json(name, text, lines=suffix == ".jsonl")
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -57,14 +57,19 @@ def read_table(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _read_csv(name: str, text: str) -> pd.DataFrame:
-    if not text.strip():
-        raise DataError([Problem(name, 0, "", "file is empty (expected a header row)")])
+def _read_csv(path: Path, text: str) -> pd.DataFrame:
+    """Parse with pyarrow's multi-threaded reader (the text was only needed to check UTF-8)."""
+    name = str(path)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-    except pd.errors.ParserError as exc:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", engine="pyarrow"
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError([Problem(name, 0, "", "file is empty (expected a header row)")]) from None
+    except (pd.errors.ParserError, ValueError) as exc:
         problems = [Problem(name, row, "", msg) for row, msg in _ragged_rows(text)]
         raise DataError(problems or [Problem(name, 0, "", f"not valid CSV: {exc}")]) from None
+    frame = frame.fillna("")
     frame[ROW] = range(2, len(frame) + 2)
     return frame
 

@@ -98,22 +98,26 @@ class Checker:
 
     def unique_ids(self) -> pd.DataFrame:
         """Drop exact repeats of a record; a repeated id with other content is an error."""
+        repeated_id = self.frame["id"].duplicated(keep=False) & (self.frame["id"] != "")
+        if not repeated_id.any():
+            return self.frame
         content = [c for c in self.frame.columns if c not in (FILE, ROW)]
-        frame = self.frame.drop_duplicates(subset=content)
-        repeated = frame["id"].duplicated(keep="first") & (frame["id"] != "")
-        if repeated.any():
-            first_rows = frame.drop_duplicates("id").set_index("id")[ROW]
-            for index in repeated[repeated].index:
-                row = frame.loc[index]
-                self.problems.append(
-                    Problem(
-                        row[FILE],
-                        int(row[ROW]),
-                        "id",
-                        f"duplicate id {row['id']!r} (first at row {first_rows[row['id']]}) "
-                        "with different content",
-                    )
+        suspects = self.frame[repeated_id]
+        exact = suspects.duplicated(subset=content, keep="first")
+        frame = self.frame.drop(index=suspects.index[exact])
+        suspects = suspects[~exact]
+        first_rows = suspects.drop_duplicates("id").set_index("id")[ROW]
+        for index in suspects.index[suspects["id"].duplicated(keep="first")]:
+            row = suspects.loc[index]
+            self.problems.append(
+                Problem(
+                    row[FILE],
+                    int(row[ROW]),
+                    "id",
+                    f"duplicate id {row['id']!r} (first at row {first_rows[row['id']]}) "
+                    "with different content",
                 )
+            )
         return frame
 
 

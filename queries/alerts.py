@@ -2,11 +2,27 @@
 
 Rules (also in the README):
 - `circular_flow`, one per loop. Severity by the loop's circulating amount (its smallest
-  hop): high from $10B, medium from $1B or when a hop's amount is undisclosed, else low.
+  hop): high from $10B, medium from $1B or when a hop's amount is undisclosed, else low;
+  then one level up when its legs were signed within a year (`tight`), one down when they
+  are more than three years apart (`spread`), and one down when its weakest leg is soft
+  (rumored, or announced with a headline amount): see `loop_profile`.
 - `concentration`, one per entity and perspective whose top counterparty holds at least
   half of the total (`TOP_SHARE`) or whose HHI is at least 0.25 (`HHI`, the level antitrust
   practice calls highly concentrated). Severity: high when the top share is at least 75% of
   a total of $10B or more, medium when it is at least 50% of $1B or more, else low.
+  Where the entity's revenue is known (customers, suppliers), the top counterparty's amount
+  is also set against it: at least a year of revenue (`SIZE_HIGH`) raises an alert even
+  below the share thresholds and makes it high; at least a quarter (`SIZE_MEDIUM`) makes it
+  at least medium.
+- `vendor_financing`, one per funder, recipient (and intermediary) whose funding can come
+  back as purchases (see `vendor_financing`). Severity by the amount that can come back:
+  high from $10B when it covers at least a quarter of the funder's sales on that route,
+  medium from $1B or when undisclosed, else low; one level down through an intermediary.
+- `stress`, one per entity whose full default would spread distress past its direct
+  counterparties: someone distressed in a second round or later (see `stress`, with
+  `DEFAULT_THRESHOLD`). A single payer's default hurting its payees is what concentration
+  already reports; a cascade is the new finding. Severity by the losses of everyone else:
+  high from $10B, medium from $1B, else low.
 An alert's id depends only on what it is about (the loop's entities; the entity and
 perspective), so the same finding keeps its id across runs and machines.
 """
@@ -18,13 +34,20 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from dealgraph.queries.concentration import Concentration
+from dealgraph.queries.figures import Figure
+from dealgraph.queries.loop_profile import LoopProfile, deal_terms, loop_profile, severity_shift
 from dealgraph.queries.loops import Loop
+from dealgraph.queries.stress import StressResult
+from dealgraph.queries.vendor_financing import VendorFinancing
 
 SEVERITIES = ("low", "medium", "high")
 TOP_SHARE = 0.5
 HHI = 0.25
 HIGH_AMOUNT = 10e9
 MEDIUM_AMOUNT = 1e9
+SIZE_HIGH = 1.0
+SIZE_MEDIUM = 0.25
+VENDOR_COVERAGE = 0.25
 
 
 @dataclass(frozen=True)
@@ -71,6 +94,11 @@ def severity_at_least(severity: str, floor: str) -> bool:
     return SEVERITIES.index(severity) >= SEVERITIES.index(floor)
 
 
+def shifted(severity: str, steps: int) -> str:
+    """`severity` moved `steps` levels up (or down), within low..high."""
+    return SEVERITIES[max(0, min(len(SEVERITIES) - 1, SEVERITIES.index(severity) + steps))]
+
+
 def stable_id(prefix: str, *parts: str) -> str:
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
     return f"{prefix}-{digest}"
@@ -81,7 +109,10 @@ def _sources(deals: pd.DataFrame, deal_ids: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({u for u in urls if u}))
 
 
-def loop_alert(loop: Loop, deals: pd.DataFrame, names: dict[str, str]) -> Alert:
+def loop_alert(
+    loop: Loop, deals: pd.DataFrame, names: dict[str, str], profile: LoopProfile | None = None
+) -> Alert:
+    """`profile`: the loop's timing and firmness when already known (else read from `deals`)."""
     amount = loop.amount_usd
     if amount is None:
         severity = "medium"
@@ -89,6 +120,9 @@ def loop_alert(loop: Loop, deals: pd.DataFrame, names: dict[str, str]) -> Alert:
         severity = "high"
     else:
         severity = "medium" if amount >= MEDIUM_AMOUNT else "low"
+    if profile is None:
+        profile = loop_profile(loop, deal_terms(deals.loc[list(loop.deal_ids)]))
+    severity = shifted(severity, severity_shift(profile))
     path = " -> ".join(names.get(e, e) for e in (*loop.entities, loop.entities[0]))
     unknown = sum(hop.amount_usd is None for hop in loop.hops)
     if unknown:
@@ -108,15 +142,23 @@ def loop_alert(loop: Loop, deals: pd.DataFrame, names: dict[str, str]) -> Alert:
         deal_ids=loop.deal_ids,
         sources=_sources(deals, loop.deal_ids),
         summary=f"{path}: {tail}",
-        details={"length": loop.length, "hops": hops},
+        details={"length": loop.length, "hops": hops, **profile.as_dict()},
     )
 
 
 def concentration_alert(
-    found: Concentration, deals: pd.DataFrame, names: dict[str, str]
+    found: Concentration,
+    deals: pd.DataFrame,
+    names: dict[str, str],
+    revenue: Figure | None = None,
 ) -> Alert | None:
+    """`revenue`: the entity's latest revenue, when known (see the module's rules)."""
     top = found.top
-    if top.share < TOP_SHARE and found.hhi < HHI:
+    to_revenue = None
+    if revenue is not None and revenue.value > 0 and found.perspective != "funders":
+        to_revenue = top.amount_usd / revenue.value
+    large = to_revenue is not None and to_revenue >= SIZE_HIGH
+    if top.share < TOP_SHARE and found.hhi < HHI and not large:
         return None
     if top.share >= 0.75 and found.total_usd >= HIGH_AMOUNT:
         severity = "high"
@@ -124,6 +166,10 @@ def concentration_alert(
         severity = "medium"
     else:
         severity = "low"
+    if large:
+        severity = "high"
+    elif to_revenue is not None and to_revenue >= SIZE_MEDIUM:
+        severity = max(severity, "medium", key=SEVERITIES.index)
     who = names.get(found.entity, found.entity)
     what = {
         "customers": "customer inflows",
@@ -136,6 +182,10 @@ def concentration_alert(
         f"{format_usd(found.total_usd)} ({count} counterpart{'y' if count == 1 else 'ies'}, "
         f"HHI {found.hhi:.2f})"
     )
+    size = {}
+    if to_revenue is not None and revenue is not None:
+        summary += f"; the top one is {to_revenue:.2f}x {who}'s {revenue.period} revenue"
+        size = {"top_to_revenue": round(to_revenue, 6), "revenue": revenue.as_dict()}
     return Alert(
         id=stable_id("conc", found.entity, found.perspective),
         kind="concentration",
@@ -151,6 +201,93 @@ def concentration_alert(
             "top_share": round(top.share, 6),
             "top_amount_usd": top.amount_usd,
             "counterparties": len(found.counterparties),
+            **size,
+        },
+    )
+
+
+def vendor_financing_alert(
+    found: VendorFinancing, deals: pd.DataFrame, names: dict[str, str]
+) -> Alert:
+    returned, coverage = found.returned_usd, found.coverage
+    if returned is None:
+        severity = "medium"
+    elif returned >= HIGH_AMOUNT and (coverage or 0.0) >= VENDOR_COVERAGE:
+        severity = "high"
+    else:
+        severity = "medium" if returned >= MEDIUM_AMOUNT else "low"
+    if found.via:
+        severity = shifted(severity, -1)
+
+    def name(entity: str) -> str:
+        return names.get(entity, entity)
+
+    funder, recipient = name(found.funder), name(found.recipient)
+    route = f"{recipient} pays {funder}"
+    if found.via:
+        route = f"{recipient} pays {name(found.via)}, which pays {funder}"
+    if returned is None:
+        tail = "amount undisclosed on a leg"
+    else:
+        tail = f"{format_usd(returned)} can come back, {coverage:.0%} of the sales on that leg"
+    return Alert(
+        id=stable_id("vendor", *found.entities),
+        kind="vendor_financing",
+        severity=severity,
+        entities=found.entities,
+        amount_usd=returned,
+        deal_ids=found.deal_ids,
+        sources=_sources(deals, found.deal_ids),
+        summary=f"{funder} funds {recipient} ({format_usd(found.funding.amount_usd)}); "
+        f"{route}: {tail}",
+        details={
+            "funding_usd": found.funding.amount_usd,
+            "payments_usd": [p.amount_usd for p in found.payments],
+            "coverage": None if coverage is None else round(coverage, 6),
+            "via": found.via,
+        },
+    )
+
+
+def stress_alert(result: StressResult, deals: pd.DataFrame, names: dict[str, str]) -> Alert:
+    """An alert for one entity's default (`result` of a single full shock)."""
+    ((origin, _),) = result.shocks
+    hit = [h for h in result.hits if h.entity != origin]
+    distressed = result.distressed
+    lost = result.loss_usd
+    if lost >= HIGH_AMOUNT:
+        severity = "high"
+    else:
+        severity = "medium" if lost >= MEDIUM_AMOUNT else "low"
+    deal_ids = tuple(sorted({d for h in distressed for d in h.deal_ids}))
+    who = ", ".join(
+        f"{names.get(h.entity, h.entity)} (round {h.distressed_round})" for h in distressed[:4]
+    )
+    more = f" and {len(distressed) - 4} more" if len(distressed) > 4 else ""
+    return Alert(
+        id=stable_id("stress", origin),
+        kind="stress",
+        severity=severity,
+        entities=(origin, *(h.entity for h in distressed)),
+        amount_usd=lost,
+        deal_ids=deal_ids,
+        sources=_sources(deals, deal_ids),
+        summary=f"If {names.get(origin, origin)} stopped paying: {who}{more} distressed; "
+        f"{format_usd(lost)} lost across {len(hit)} entities",
+        details={
+            "threshold": result.threshold,
+            "rounds": result.rounds,
+            "debtrank": round(result.debtrank, 6),
+            "distressed": [
+                {
+                    "entity": h.entity,
+                    "round": h.distressed_round,
+                    "loss_usd": h.loss_usd,
+                    "loss_ratio": h.loss_ratio,
+                    "path": list(h.path),
+                }
+                for h in distressed
+            ],
         },
     )
 

@@ -12,11 +12,11 @@ counterparty. Only deals with a known value count; the deal ids behind each figu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from dealgraph.graph.schema import SCHEMA
-from dealgraph.queries.flow import deal_values
+from dealgraph.queries.flow import hops
 
 PERSPECTIVES = ("customers", "suppliers", "funders")
 
@@ -46,14 +46,14 @@ class Concentration:
         return tuple(sorted(d for c in self.counterparties for d in c.deal_ids))
 
 
-def _sides(perspective: str) -> tuple[frozenset[str], str, str]:
-    """(deal kinds, the entity's column, the counterparty's column) for a perspective."""
+def _sides(perspective: str) -> tuple[frozenset[str], str]:
+    """(deal kinds, which end of a hop the entity is) for a perspective."""
     if perspective == "customers":
-        return SCHEMA.customer_kinds, "to_entity", "from_entity"
+        return SCHEMA.customer_kinds, "target"
     if perspective == "suppliers":
-        return SCHEMA.customer_kinds, "from_entity", "to_entity"
+        return SCHEMA.customer_kinds, "source"
     if perspective == "funders":
-        return SCHEMA.funder_kinds, "to_entity", "from_entity"
+        return SCHEMA.funder_kinds, "target"
     raise ValueError(f"unknown perspective {perspective!r} (expected one of {PERSPECTIVES})")
 
 
@@ -63,25 +63,27 @@ def concentration(
     """Concentration of every entity from one perspective, most concentrated first.
 
     `deals` are the deals in force (see `flow.deals_in_force`). Entities whose total is
-    below `min_total` are left out.
+    below `min_total` are left out. Built on `flow.hops`: a counterparty's amount is the
+    disclosed part of the hop between the two.
     """
-    kinds, own, other = _sides(perspective)
-    frame = deals[deals["kind"].isin(kinds)].assign(_value=deal_values(deals))
-    frame = frame[frame["_value"].notna()].sort_values("id")
-    pairs = frame.groupby([own, other], sort=True).agg(
-        amount=("_value", "sum"), deal_ids=("id", tuple)
-    )
+    kinds, own_end = _sides(perspective)
+    by_entity: dict[str, list[Counterparty]] = {}
+    for hop in hops(deals[deals["kind"].isin(kinds)]).values():
+        if hop.amount_usd is None:
+            continue
+        own, other = (hop.target, hop.source) if own_end == "target" else (hop.source, hop.target)
+        disclosed = tuple(d for d in hop.deal_ids if d not in set(hop.unknown_deal_ids))
+        by_entity.setdefault(own, []).append(Counterparty(other, hop.amount_usd, 0.0, disclosed))
     results = []
-    for entity, group in pairs.groupby(level=0, sort=True):
-        total = float(group["amount"].sum())
+    for entity, parties in sorted(by_entity.items()):
+        total = sum(p.amount_usd for p in parties)
         if total <= 0 or total < min_total:
             continue
-        parties = [
-            Counterparty(party, float(row.amount), float(row.amount) / total, row.deal_ids)
-            for (_, party), row in zip(group.index, group.itertuples(), strict=True)
-        ]
-        parties.sort(key=lambda c: (-c.amount_usd, c.entity))
-        hhi = sum(c.share**2 for c in parties)
-        results.append(Concentration(entity, perspective, total, hhi, tuple(parties)))
+        shared = sorted(
+            (replace(p, share=p.amount_usd / total) for p in parties),
+            key=lambda c: (-c.amount_usd, c.entity),
+        )
+        hhi = sum(c.share**2 for c in shared)
+        results.append(Concentration(entity, perspective, total, hhi, tuple(shared)))
     results.sort(key=lambda c: (-c.hhi, -c.total_usd, c.entity))
     return results

@@ -91,15 +91,36 @@ def find_loops(
 
 
 def iter_cycles(edges: list[tuple[str, str]], max_length: int) -> Iterator[list[str]]:
-    """Yield each elementary cycle of at most `max_length` nodes once, smallest node first.
+    """Yield each elementary cycle of at most `max_length` nodes once, smallest id first.
 
-    A bounded depth-first search per strongly connected component: from each start `s` it
-    visits only nodes larger than `s` (so each cycle is found from its smallest node only),
-    and prunes any node whose shortest way back to `s` is too long for the bound. The search
-    keeps an explicit stack, so callers may stop early.
+    A bounded depth-first search inside each strongly connected component. Nodes are ranked
+    hubs first; from each start the search visits only higher-ranked nodes (so each cycle is
+    found once, from its first-ranked node) and only nodes whose shortest way back to the
+    start fits in the remaining length. Ranking hubs first means they are settled early and
+    every later search skips them; candidates are found by walking the smaller of "successors"
+    and "within reach of the start", so a hub's thousands of partners cost little. The search
+    keeps an explicit stack: it yields cycles as it finds them and callers may stop early.
+    The order is deterministic: by the start's rank, then depth first in rank order.
     """
+    order, succ, pred = _ranked_graph(edges)
+    succ_sets = [set(s) for s in succ]
+    for start in range(len(order)):
+        if not succ[start]:
+            continue
+        within = _reach_back(start, pred, max_length - 1)
+        for cycle in _cycles_from(start, succ, succ_sets, within, max_length):
+            names = [order[i] for i in cycle]
+            first = names.index(min(names))
+            yield names[first:] + names[:first]
+
+
+def _ranked_graph(
+    edges: list[tuple[str, str]],
+) -> tuple[list[str], list[list[int]], list[list[int]]]:
+    """Nodes ranked hubs first (then by id), with successor and predecessor ranks inside
+    each strong component (no edge between two components lies on a cycle)."""
     graph = nx.DiGraph(edges)
-    order = sorted(graph)
+    order = sorted(graph, key=lambda node: (-graph.degree(node), node))
     rank = {node: i for i, node in enumerate(order)}
     component = {}
     for number, nodes in enumerate(nx.strongly_connected_components(graph)):
@@ -109,48 +130,61 @@ def iter_cycles(edges: list[tuple[str, str]], max_length: int) -> Iterator[list[
         sorted(rank[v] for v in graph.successors(u) if component[v] == component[u]) for u in order
     ]
     pred = [[rank[v] for v in graph.predecessors(u) if component[v] == component[u]] for u in order]
-    for start in range(len(order)):
-        if not succ[start]:
-            continue
-        distance = _distances_back(start, pred, max_length - 1)
-        yield from (
-            [order[i] for i in cycle] for cycle in _cycles_from(start, succ, distance, max_length)
-        )
+    return order, succ, pred
 
 
-def _distances_back(start: int, pred: list[list[int]], depth: int) -> dict[int, int]:
-    """Hops from each node (larger than `start`) back to `start`, up to `depth`."""
-    distance = {start: 0}
+def _reach_back(start: int, pred: list[list[int]], depth: int) -> list[tuple[list[int], set[int]]]:
+    """For j = 0..depth: nodes ranked after `start` at most j steps from it (sorted; as a set)."""
+    seen = {start}
     frontier = [start]
-    for level in range(1, depth + 1):
+    rings: list[list[int]] = []
+    for _ in range(depth):
         nxt = []
         for node in frontier:
             for p in pred[node]:
-                if p > start and p not in distance:
-                    distance[p] = level
+                if p > start and p not in seen:
+                    seen.add(p)
                     nxt.append(p)
+        rings.append(nxt)
         frontier = nxt
-    return distance
+    within: list[tuple[list[int], set[int]]] = [([], set())]
+    members: list[int] = []
+    for ring in rings:
+        members = sorted(members + ring)
+        within.append((members, set(members)))
+    return within
 
 
 def _cycles_from(
-    start: int, succ: list[list[int]], distance: dict[int, int], max_length: int
+    start: int,
+    succ: list[list[int]],
+    succ_sets: list[set[int]],
+    within: list[tuple[list[int], set[int]]],
+    max_length: int,
 ) -> Iterator[list[int]]:
+    """Cycles through `start` over larger nodes, as the path is extended depth first."""
+
+    def onward(node: int, length: int) -> Iterator[int]:
+        """Successors of `node` that can still get back to `start` within the bound, in rank
+        order; walks whichever of the two sets is smaller."""
+        reach_list, reach_set = within[max_length - length]
+        if len(succ[node]) <= len(reach_list):
+            return iter([v for v in succ[node] if v in reach_set])
+        return iter([v for v in reach_list if v in succ_sets[node]])
+
     path = [start]
     on_path = {start}
-    stack = [iter(succ[start])]
+    stack = [onward(start, 1)]
     while stack:
         for node in stack[-1]:
-            if node == start:
-                if len(path) >= 2:
-                    yield list(path)
-            elif node > start and node not in on_path:
-                back = distance.get(node)
-                if back is not None and len(path) + back <= max_length:
-                    path.append(node)
-                    on_path.add(node)
-                    stack.append(iter(succ[node]))
-                    break
+            if node in on_path:
+                continue
+            path.append(node)
+            on_path.add(node)
+            if start in succ_sets[node]:
+                yield list(path)
+            stack.append(onward(node, len(path)))
+            break
         else:
             stack.pop()
             on_path.discard(path.pop())

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from dealgraph.loaders import load_dataset
 from dealgraph.loaders.validate import DEAL_COLUMNS, ENTITY_COLUMNS
+from fixtures_browser import *  # noqa: F403  (headless Chromium for the map, one per session)
+from fixtures_neo4j import *  # noqa: F403  (the real Neo4j server, one per session)
 
 
 def write_csv(path: Path, columns, rows) -> Path:

@@ -1,0 +1,127 @@
+"""Figures for the map (issue 6): time to write it, time until it is drawn and idle in
+headless Chromium, and how quickly it answers once open.
+
+Run: /work/venv/bin/python benchmarks/map_figures.py [--sizes 500 2000 10000] [--uncapped 4000]
+
+For the bundled data set and synthetic power-law graphs (benchmarks/synthetic.py, three deals
+per entity) it prints one row per graph:
+- write: `write_map` alone (data, layout, HTML), after loading and analysing;
+- drawn+idle: from navigation until vis-network has drawn once and the page is idle;
+- redraw: one full redraw of the canvas (what every pan and zoom step costs), median of 9;
+- filter: moving the date slider to the middle date, until the new view is drawn.
+`--uncapped N` also measures an N-entity graph with the entity limit lifted, to show what
+the limit (`dealgraph.viz.map.MAX_ENTITIES`) saves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import write_dataset  # noqa: E402
+
+from dealgraph.loaders import load_dataset  # noqa: E402
+from dealgraph.queries.analysis import analyze  # noqa: E402
+from dealgraph.viz import map as map_module  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+DRAWN_AND_IDLE = """() => new Promise(resolve => {
+  const wait = () => document.documentElement.dataset.ready === 'true'
+    ? requestIdleCallback(() => resolve(performance.now()), {timeout: 60000})
+    : setTimeout(wait, 5);
+  wait();
+})"""
+REDRAW = """() => {
+  const times = [];
+  for (let i = 0; i < 9; i++) {
+    const start = performance.now();
+    network.redraw();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[4];
+}"""
+FILTER = """() => new Promise(resolve => {
+  const slider = document.getElementById('as-of');
+  const start = performance.now();
+  network.once('afterDrawing', () => resolve(performance.now() - start));
+  slider.value = String(Math.floor(Number(slider.max) / 2));
+  slider.dispatchEvent(new Event('input'));
+  network.redraw();
+})"""
+
+
+def measure(name: str, specs: list, folder: Path, browser) -> dict:
+    started = time.perf_counter()
+    analysis = analyze(load_dataset(specs))
+    analysed = time.perf_counter()
+    path = map_module.write_map(analysis, folder / f"{name}.html")
+    written = time.perf_counter()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+               else route.abort())  # fmt: skip
+    opened = time.perf_counter()
+    page.goto(path.as_uri())
+    page.evaluate(DRAWN_AND_IDLE)
+    idle = time.perf_counter()
+    shown = page.evaluate("[network.body.data.nodes.get({filter: n => !n.hidden}).length,"
+                          " network.body.data.edges.get({filter: e => !e.hidden}).length]")  # fmt: skip
+    redraw = page.evaluate(REDRAW)
+    filtered = page.evaluate(FILTER)
+    page.close()
+    return {
+        "graph": name,
+        "entities": len(analysis.dataset.entities),
+        "deals": len(analysis.deals),
+        "drawn": f"{shown[0]:,} / {shown[1]:,}",
+        "analyse s": f"{analysed - started:.2f}",
+        "write s": f"{written - analysed:.2f}",
+        "MB": f"{path.stat().st_size / 1e6:.1f}",
+        "drawn+idle s": f"{idle - opened:.2f}",
+        "redraw ms": f"{redraw:.0f}",
+        "filter ms": f"{filtered:.0f}",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[500, 2000, 10000])
+    parser.add_argument("--uncapped", type=int, nargs="*", default=[])
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        folder = Path(tmp)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        rows.append(measure("bundled", ["bundled"], folder, browser))
+        for size in args.sizes:
+            data = write_dataset(folder / f"data{size}", entities=size, deals=3 * size)
+            rows.append(measure(f"synthetic {size:,}", [data], folder, browser))
+        limit = map_module.MAX_ENTITIES
+        for size in args.uncapped:
+            data = write_dataset(folder / f"data{size}", entities=size, deals=3 * size)
+            map_module.MAX_ENTITIES = size
+            rows.append(measure(f"synthetic {size:,}, no limit", [data], folder, browser))
+            map_module.MAX_ENTITIES = limit
+        browser.close()
+    columns = list(rows[0])
+    widths = [max(len(c), *(len(str(r[c])) for r in rows)) for c in columns]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    for row in rows:
+        print("  ".join(str(row[c]).ljust(w) for c, w in zip(columns, widths)))
+    print(f"\nentity limit: {map_module.MAX_ENTITIES:,} (drawn: entities / deals in the first view)")
+    print(f"median redraw over the runs: {statistics.median(float(r['redraw ms']) for r in rows):.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

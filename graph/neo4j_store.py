@@ -1,0 +1,394 @@
+"""The graph in a Neo4j server: write a data set, read it back, keep findings, run Cypher.
+
+    driver = Neo4jSettings.from_env().open_driver()   # the caller owns the driver
+    store = Neo4jStore(driver)
+    store.check()                 # reachable, credentials, database, version: or StoreError
+    store.load(dataset)           # one transaction: all of the data set, or nothing
+    same = store.read_dataset()   # frames equal to the ones load_dataset gave
+
+Design decisions:
+- A load is ONE managed transaction made of batched `UNWIND $rows ... MERGE` statements.
+  Killed half-way, the server rolls it back, so a database holds all of a load or none of
+  it, and running the load again completes it. MERGE on the keys (`Entity.id`, a deal's
+  `deal_id` within its type, `Loop.id`) makes the transaction safe to replay when the
+  driver retries it. The price: a load must fit in the server's transaction memory.
+- The analyses stay in Python. Reading back costs one aggregating query per table, and
+  the analyses then run on frames equal to the embedded ones: same answers by
+  construction, not by a second implementation in Cypher.
+- Every neo4j error leaves this module as a one-line `StoreError` (see neo4j_connection).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from dealgraph.graph import neo4j_rows as rows
+from dealgraph.graph.model import DataSet
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, ManagedTransaction, RoutingControl
+from neo4j import time as neo4j_time
+
+from dealgraph.errors import StoreError
+
+MIN_VERSION = (5, 26)  # dynamic labels and types (`SET e:$(label)`) arrived in 5.26
+BATCH = 1000
+COUNTERS = (
+    "nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
+    "properties_set", "labels_added", "labels_removed", "indexes_added", "indexes_removed",
+    "constraints_added", "constraints_removed",
+)  # fmt: skip
+
+CONSTRAINTS = (
+    "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (e:Entity) REQUIRE e.id IS UNIQUE",
+    "CREATE CONSTRAINT loop_id IF NOT EXISTS FOR (l:Loop) REQUIRE l.id IS UNIQUE",
+    "CREATE CONSTRAINT financials_key IF NOT EXISTS "
+    "FOR (f:Financials) REQUIRE (f.entity, f.fiscal_year) IS UNIQUE",
+)
+# One per deal type: deal ids are unique within a type; a deal that changes type is
+# deleted from its old type before it is merged into the new one (see `_stale`). Schema
+# commands take no parameters, so the name and type (both from schema.toml) are spliced in.
+DEAL_CONSTRAINT = (
+    "CREATE CONSTRAINT deal_{kind} IF NOT EXISTS FOR ()-[d:{type}]-() REQUIRE d.deal_id IS UNIQUE"
+)
+
+EXISTING_DEALS = """
+MATCH (a:Entity)-[d]->(b:Entity) WHERE d.deal_id IS NOT NULL AND type(d) IN $types
+RETURN d.deal_id AS deal_id, type(d) AS type, a.id AS source, b.id AS target,
+       elementId(d) AS element
+"""
+DELETE_DEALS = "UNWIND $rows AS element MATCH ()-[d]->() WHERE elementId(d) = element DELETE d"
+DELETE_ENTITIES = "UNWIND $rows AS id MATCH (e:Entity {id: id}) DETACH DELETE e"
+DELETE_FINANCIALS = """
+UNWIND $rows AS r MATCH (f:Financials {entity: r.entity, fiscal_year: r.fiscal_year})
+DETACH DELETE f
+"""
+MERGE_ENTITIES = """
+UNWIND $rows AS r
+MERGE (e:Entity {id: r.id})
+WITH e, r, [k IN keys(e) WHERE NOT k IN keys(r.props) AND NOT k STARTS WITH $findings] AS gone,
+     [l IN labels(e) WHERE l IN $kind_labels AND l <> r.label] AS old_labels
+FOREACH (k IN gone | SET e[k] = null)
+SET e += r.props
+REMOVE e:$(old_labels)
+SET e:$(r.label)
+"""
+MERGE_DEALS = """
+UNWIND $rows AS r
+MATCH (a:Entity {id: r.source}), (b:Entity {id: r.target})
+MERGE (a)-[d:$(r.type) {deal_id: r.deal_id}]->(b)
+SET d = r.props
+"""
+CLEAR_FINDINGS = """
+MATCH (e:Entity) WITH e, [k IN keys(e) WHERE k STARTS WITH $prefix] AS old WHERE size(old) > 0
+FOREACH (k IN old | SET e[k] = null)
+"""
+WRITE_LOOPS = """
+UNWIND $rows AS r
+MERGE (l:Loop {id: r.id})
+SET l = r.props
+WITH l, r
+UNWIND range(0, size(r.entities) - 1) AS position
+MATCH (e:Entity {id: r.entities[position]})
+MERGE (l)-[:THROUGH {position: position}]->(e)
+"""
+WRITE_FIGURES = "UNWIND $rows AS r MATCH (e:Entity {id: r.id}) SET e += r.props"
+MERGE_FINANCIALS = """
+UNWIND $rows AS r
+MATCH (e:Entity {id: r.entity})
+MERGE (f:Financials {entity: r.entity, fiscal_year: r.fiscal_year})
+SET f = r.props
+MERGE (e)-[:REPORTED]->(f)
+"""
+READ_ENTITIES = "MATCH (e:Entity) WITH e ORDER BY e.id RETURN collect(properties(e)) AS rows"
+READ_FINANCIALS = """
+MATCH (f:Financials) WITH f ORDER BY f.entity, f.fiscal_year RETURN collect(properties(f)) AS rows
+"""
+READ_DEALS = """
+MATCH (a:Entity)-[d]->(b:Entity) WHERE d.deal_id IS NOT NULL AND type(d) IN $types
+WITH a, d, b ORDER BY d.deal_id
+RETURN collect(d {.*, type: type(d), from_entity: a.id, to_entity: b.id}) AS rows
+"""
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did: rows written (merged, changed or not) and what it removed."""
+
+    entities: int
+    deals: int
+    financials: int = 0
+    removed_deals: int = 0
+    removed_entities: int = 0
+    removed_financials: int = 0
+
+
+@dataclass(frozen=True)
+class _Removals:
+    """What a load deletes before it merges: deals by element id, entities by id, figures
+    by (entity, fiscal_year). `removed_deals` leave for good; the other deals moved."""
+
+    deals: list[str]
+    removed_deals: int
+    entities: list[str]
+    financials: list[dict]
+
+    def statements(self) -> list[tuple[str, list]]:
+        return [(DELETE_DEALS, self.deals), (DELETE_ENTITIES, self.entities),
+                (DELETE_FINANCIALS, self.financials)]  # fmt: skip
+
+
+def _removals(
+    tx: ManagedTransaction,
+    entity_rows: list[dict],
+    deal_rows: list[dict],
+    financial_rows: list[dict],
+    replace: bool,
+) -> _Removals:
+    """Read the stored keys (one query per table) and decide what the load deletes.
+
+    A deal whose type or ends changed is deleted and merged anew (a relationship can change
+    neither); with `replace`, so is every deal, entity and figure the data set lacks.
+    """
+    wanted = {r["deal_id"]: (r["type"], r["source"], r["target"]) for r in deal_rows}
+    stale, removed = [], 0
+    for row in tx.run(EXISTING_DEALS, types=list(rows.KIND_OF_TYPE)).data():
+        target = wanted.get(row["deal_id"])
+        if (target is not None or replace) and target != (
+            row["type"],
+            row["source"],
+            row["target"],
+        ):
+            stale.append(row["element"])
+            removed += target is None
+    if not replace:
+        return _Removals(stale, removed, [], [])
+    ids = tx.run("MATCH (e:Entity) RETURN collect(e.id) AS ids").single()["ids"]
+    keys = tx.run(
+        "MATCH (f:Financials) RETURN collect([f.entity, f.fiscal_year]) AS keys"
+    ).single()["keys"]
+    kept = {(r["entity"], r["fiscal_year"]) for r in financial_rows}
+    return _Removals(
+        stale,
+        removed,
+        sorted(set(ids) - {r["id"] for r in entity_rows}),
+        [
+            {"entity": e, "fiscal_year": y}
+            for e, y in sorted(map(tuple, keys))
+            if (e, y) not in kept
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows of plain values (nodes as property maps, temporal values as ISO text)."""
+
+    keys: list[str]
+    rows: list[dict]
+    query_type: str
+    counters: dict = field(default_factory=dict)
+
+
+def _errors(method: Callable) -> Callable:
+    """Run a store method inside `store_errors`, the one place neo4j errors are mapped."""
+    from dealgraph.graph.neo4j_connection import store_errors
+
+    @functools.wraps(method)
+    def wrapper(self: Neo4jStore, *args, **kwargs):
+        with store_errors(self.where):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    """`5.26.19` -> (5, 26); calendar releases such as `2025.10.1` sort after every 5.x."""
+    parts = text.split(".")
+    try:
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        raise StoreError(f"cannot read the Neo4j version {text!r}") from None
+
+
+def require_supported(version: str) -> None:
+    if parse_version(version) < MIN_VERSION:
+        wanted = ".".join(map(str, MIN_VERSION))
+        raise StoreError(f"Neo4j {version} is older than supported: dealgraph needs {wanted} or "
+                         "later (docker-compose.yml runs 5.26.19)")  # fmt: skip
+
+
+def _plain(value: object) -> object:
+    """A query result value as JSON-ready data: temporal values as ISO text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, neo4j_time.Date | neo4j_time.DateTime | neo4j_time.Time):
+        return value.iso_format()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)  # durations, points
+
+
+def _batches(items: list, size: int = BATCH) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Neo4jStore:
+    """A data set kept in Neo4j. `database=None` uses the server's default database."""
+
+    def __init__(self, driver: Driver, database: str | None = None, where: str = "the server"):
+        self.driver = driver
+        self.database = database
+        self.where = where  # for messages, e.g. the URI
+
+    def _session(self, access: str = WRITE_ACCESS):
+        return self.driver.session(database=self.database, default_access_mode=access)
+
+    @_errors
+    def check(self) -> str:
+        """Reach the server and the database, and refuse an older Neo4j; return its version.
+
+        An auto-commit query is not retried, so a server that is down fails at once here
+        instead of after the driver's 30 s of retries in a managed transaction.
+        """
+        with self._session(READ_ACCESS) as session:
+            record = session.run(
+                "CALL dbms.components() YIELD name, versions WHERE name = 'Neo4j Kernel' "
+                "RETURN versions[0] AS version"
+            ).single()
+        version = record["version"] if record else "unknown"
+        require_supported(version)
+        return version
+
+    @_errors
+    def ensure_schema(self) -> None:
+        """Uniqueness constraints for entities, loops and each deal type (idempotent)."""
+        with self._session() as session:
+            for statement in CONSTRAINTS:
+                session.run(statement).consume()
+            for kind, deal_type in rows.TYPE_OF_KIND.items():
+                session.run(DEAL_CONSTRAINT.format(kind=kind, type=deal_type)).consume()
+
+    @_errors
+    def load(
+        self,
+        dataset: DataSet,
+        replace: bool = False,
+        progress: Callable[[int], None] | None = None,
+        batch_size: int = BATCH,
+    ) -> LoadReport:
+        """Write `dataset` in one transaction; with `replace`, also remove what it lacks.
+
+        `progress(n)` is called after each batch of n rows (entities, deals, financials).
+        """
+        self.ensure_schema()
+        tables = {
+            MERGE_ENTITIES: rows.entity_rows(dataset.entities),
+            MERGE_DEALS: rows.deal_rows(dataset.deals),
+            MERGE_FINANCIALS: rows.financial_rows(dataset.financials),
+        }
+        params = {"findings": rows.FINDING_PREFIX, "kind_labels": list(rows.KIND_LABELS)}
+
+        def work(tx: ManagedTransaction) -> LoadReport:
+            removal = _removals(tx, *tables.values(), replace=replace)
+            for statement, items in removal.statements():
+                for batch in _batches(items, batch_size):
+                    tx.run(statement, rows=batch).consume()
+            for statement, items in tables.items():
+                for batch in _batches(items, batch_size):
+                    tx.run(statement, rows=batch, **params).consume()
+                    if progress:
+                        progress(len(batch))
+            sizes = [len(items) for items in tables.values()]
+            return LoadReport(*sizes, removal.removed_deals, len(removal.entities),
+                              len(removal.financials))  # fmt: skip
+
+        with self._session() as session:
+            return session.execute_write(work)
+
+    @_errors
+    def read_dataset(self) -> DataSet:
+        """The stored data set, as `load_dataset` would return it (one query per table)."""
+
+        def work(tx: ManagedTransaction) -> tuple[list[dict], ...]:
+            entities = tx.run(READ_ENTITIES).single()["rows"]
+            deals = tx.run(READ_DEALS, types=list(rows.KIND_OF_TYPE)).single()["rows"]
+            financials = tx.run(READ_FINANCIALS).single()["rows"]
+            return entities, deals, financials
+
+        with self._session(READ_ACCESS) as session:
+            entities, deals, financials = session.execute_read(work)
+        return DataSet(
+            entities=rows.entities_frame(entities),
+            deals=rows.deals_frame(deals),
+            financials=rows.financials_frame(financials),
+            files=(f"neo4j:{self.where}",),
+        )
+
+    @_errors
+    def counts(self) -> dict[str, int]:
+        """Entities, deals, financials and loops stored: for load reports and tests."""
+        records, _, _ = self.driver.execute_query(
+            "CALL () { MATCH (e:Entity) RETURN count(e) AS entities } "
+            "CALL () { MATCH (:Entity)-[d]->(:Entity) WHERE d.deal_id IS NOT NULL "
+            "          RETURN count(d) AS deals } "
+            "CALL () { MATCH (f:Financials) RETURN count(f) AS financials } "
+            "CALL () { MATCH (l:Loop) RETURN count(l) AS loops } "
+            "RETURN entities, deals, financials, loops",
+            database_=self.database,
+            routing_=RoutingControl.READ,
+        )
+        return dict(records[0])
+
+    @_errors
+    def write_findings(self, loops: list[dict], figures: list[dict]) -> None:
+        """Replace the stored findings with these, in one transaction.
+
+        `loops`: `{id, entities, props}`, written as `(:Loop {id, ...props})-[:THROUGH
+        {position}]->(:Entity)` in the loop's order. `figures`: `{id, props}` set on the
+        entity with that id; every key must start with `FINDING_PREFIX`, so the next run can
+        clear them and `read_dataset` can tell them from data.
+        """
+        for figure in figures:
+            bad = [k for k in figure["props"] if not k.startswith(rows.FINDING_PREFIX)]
+            if bad:
+                raise ValueError(f"finding keys must start with {rows.FINDING_PREFIX!r}: {bad}")
+        self.ensure_schema()
+
+        def work(tx: ManagedTransaction) -> None:
+            tx.run("MATCH (l:Loop) DETACH DELETE l").consume()
+            tx.run(CLEAR_FINDINGS, prefix=rows.FINDING_PREFIX).consume()
+            for statement, items in ((WRITE_LOOPS, loops), (WRITE_FIGURES, figures)):
+                for batch in _batches(items):
+                    tx.run(statement, rows=batch).consume()
+
+        with self._session() as session:
+            session.execute_write(work)
+
+    @_errors
+    def run(self, query: str, parameters: dict | None = None, write: bool = False) -> QueryResult:
+        """Run one Cypher query; unless `write`, refuse any query that could change the graph.
+
+        Two guards: EXPLAIN tells the query's type (`r`, `w`, `rw`, `s`) before anything
+        runs, for a clear message; and a read-only query runs in a READ session, which the
+        server enforces (a write there fails with `AccessMode` and changes nothing). Queries
+        run in auto-commit transactions, never replayed, so `CALL {...} IN TRANSACTIONS`
+        works with `write`.
+        """
+        params = parameters or {}
+        with self._session(WRITE_ACCESS if write else READ_ACCESS) as session:
+            query_type = session.run("EXPLAIN " + query, params).consume().query_type
+            if query_type != "r" and not write:
+                raise StoreError(
+                    f"this query can write (query type {query_type!r}), so it was not run: "
+                    "add --write to allow writes"
+                )
+            result = session.run(query, params)
+            keys = list(result.keys())
+            data = [{k: _plain(v) for k, v in record.data().items()} for record in result]
+            summary = result.consume()
+        changed = {name: getattr(summary.counters, name) for name in COUNTERS}
+        return QueryResult(keys, data, query_type, {k: v for k, v in changed.items() if v})

@@ -1,0 +1,318 @@
+"""The map: one self-contained HTML file showing who finances whom and where money goes round.
+
+`write_map` turns an `Analysis` into plain data (`map_data`), then renders our own Jinja
+template with autoescape. The page carries everything it needs inline (vis-network, our
+script and styles, the data as JSON), sets a Content-Security-Policy that forbids any
+request, and builds every tooltip and panel from DOM text nodes: a name such as
+`<img src=x onerror=alert(1)>` shows as text. pyvis, the design card's choice, is not used
+for the page: its template has no autoescape, puts tooltips through `innerHTML` and loads
+Bootstrap from a CDN even in "in_line" mode (see docs/map.md).
+
+What goes into the data:
+- every deal that is in force at some date up to the analysis's (`as_of`), with the date a
+  later row replaces it (`until`), so the page's date slider shows the map as of any deal
+  date by the same rules as `queries.flow.deals_in_force`;
+- the entities at either end of those deals, with positions from `layout.spring_positions`;
+  `focus` keeps an entity's neighbourhood, and graphs over `MAX_ENTITIES` keep the entities
+  with the most money through them, saying so on the page;
+- the circular-flow alerts (the headline), then the concentration alerts, largest first.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import networkx as nx
+import pandas as pd
+from markupsafe import Markup
+
+from dealgraph import __version__
+from dealgraph.errors import DealgraphError
+from dealgraph.graph.schema import SCHEMA
+from dealgraph.queries.alerts import format_usd
+from dealgraph.queries.analysis import Analysis
+from dealgraph.queries.flow import FlowFilter, deal_values
+from dealgraph.viz.layout import spring_positions
+
+MAX_ENTITIES = 2000  # the largest graph that stays responsive (benchmarks/map_figures.py)
+MAX_ALERTS_LISTED = 300  # per section; alerts.json holds them all
+MIN_AMOUNTS = (1e8, 1e9, 1e10, 1e11)  # the page's minimum-amount choices
+WIDTH_SCALE = (1e7, 1e11, 1.0, 10.0)  # $10M or less -> 1 px, $100B or more -> 10 px
+LEGEND_AMOUNTS = (1e8, 1e9, 1e10, 1e11)
+NODE_SCALE = (1e8, 1e12, 8.0, 34.0)  # money through: $100M or less -> 8 px radius, $1T -> 34
+
+_ENTITY_FIELDS = ("id", "name", "kind", "country", "ticker", "aliases")
+_DEAL_FIELDS = (
+    "id", "date", "from_entity", "to_entity", "kind", "amount_usd", "amount_low_usd",
+    "amount_high_usd", "amount_basis", "term_years", "status", "supersedes", "description",
+    "source_url", "source_title", "source_date", "until",
+)  # fmt: skip
+
+
+def write_map(analysis: Analysis, path: str | Path, *, focus: str | None = None, hops: int = 1) -> Path:
+    """Write the interactive map of `analysis` to `path` (one HTML file) and return the path.
+
+    `focus` (an entity id) keeps only the entities within `hops` deals of it, whatever the
+    deals' direction. Raises `DealgraphError` for an unknown focus or a negative `hops`,
+    before anything is written.
+    """
+    html = render_map(map_data(analysis, focus=focus, hops=hops))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8", newline="\n")
+    return path
+
+
+def map_data(analysis: Analysis, *, focus: str | None = None, hops: int = 1) -> dict:
+    """Everything the page shows, as plain JSON-ready data (see the module docstring)."""
+    dataset = analysis.dataset
+    flow = analysis.options.flow
+    spans = deal_spans(dataset.deals, flow)
+    in_force = analysis.deals
+    notes = []
+    keep = set(spans["from_entity"]) | set(spans["to_entity"])
+    if focus is not None:
+        keep = _neighbourhood(analysis, focus, hops)
+        name = dataset.entity_name(focus)
+        notes.append(f"Showing the {len(keep)} entities within {hops} deal{'s' * (hops != 1)} "
+                     f"of {name}, of {_entity_count(spans)} in the data.")  # fmt: skip
+    if len(keep) > MAX_ENTITIES:
+        total = len(keep)
+        keep = _top_entities(in_force, keep, MAX_ENTITIES)
+        notes.append(f"Showing the {MAX_ENTITIES:,} entities with the most money through them, "
+                     f"of {total:,}: use --focus ENTITY to see the others' neighbourhoods.")  # fmt: skip
+    spans = spans[spans["from_entity"].isin(keep) & spans["to_entity"].isin(keep)]
+    positions = spring_positions(sorted(keep), zip(spans["from_entity"], spans["to_entity"]))
+    entities = [
+        _entity_record(row, positions[row["id"]])
+        for row in dataset.entities.loc[sorted(keep)].to_dict("records")
+    ]
+    deals = _deal_records(spans)
+    dates = sorted({d["date"] for d in deals} | {d["until"] for d in deals if d["until"]})
+    loops, loops_left = _alerts(analysis, "circular_flow", keep)
+    concentration, conc_left = _alerts(analysis, "concentration", keep)
+    if analysis.loops.truncated:
+        notes.append(f"The loop search stopped at {analysis.loops.limit:,} loops: "
+                     "more loops exist than are listed.")  # fmt: skip
+    return {
+        "title": f"AI financing map: around {dataset.entity_name(focus)}" if focus else "AI financing map",
+        "version": __version__,
+        "as_of": flow.as_of,
+        "focus": focus,
+        "notes": notes,
+        "entities": entities,
+        "deals": deals,
+        "dates": dates,
+        "alerts": {"loops": loops, "concentration": concentration,
+                   "loops_not_listed": loops_left, "concentration_not_listed": conc_left},
+        "entity_kinds": _kinds(SCHEMA.entity_kinds, {e["kind"] for e in entities}),
+        "deal_kinds": _kinds(SCHEMA.deal_kinds, {d["kind"] for d in deals}),
+        "min_amounts": [{"value": a, "text": format_usd(a)} for a in MIN_AMOUNTS],
+        "width_legend": [{"text": format_usd(a), "width": edge_width(a)} for a in LEGEND_AMOUNTS],
+        "node_scale": {"low": NODE_SCALE[0], "high": NODE_SCALE[1], "min": NODE_SCALE[2],
+                       "max": NODE_SCALE[3], "low_text": format_usd(NODE_SCALE[0]),
+                       "high_text": format_usd(NODE_SCALE[1])},
+    }  # fmt: skip
+
+
+def deal_spans(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataFrame:
+    """Every deal that is in force at some date up to `flow.as_of`, with an `until` column.
+
+    A deal is in force as of a date T when its `date` is on or before T and its `until` (the
+    first date a visible row superseding it appears; "" when none does) is after T, by the
+    rules of `queries.flow.deals_in_force`, which this mirrors for every T at once (tests
+    compare the two on every date): rumored rows are invisible unless `include_rumored`;
+    a cancelled row never counts itself but ends the deal it supersedes; `kinds` filters
+    what remains. `YYYY-MM` dates compare as strings, as in flow.py.
+    """
+    visible = deals
+    if flow.as_of:
+        cut = f"{flow.as_of}-31" if len(flow.as_of) == 7 else flow.as_of
+        visible = visible[visible["date"] <= cut]
+    if not flow.include_rumored:
+        visible = visible[visible["status"] != "rumored"]
+    replacing = visible[visible["supersedes"] != ""]
+    until = replacing.groupby("supersedes")["date"].min().to_dict()
+    kept = visible[visible["status"] != "cancelled"]
+    if flow.kinds is not None:
+        kept = kept[kept["kind"].isin(flow.kinds)]
+    kept = kept.assign(until=[until.get(deal_id, "") for deal_id in kept["id"]])
+    never = (kept["until"] != "") & (kept["until"] <= kept["date"])
+    return kept[~never].sort_values("id")
+
+
+def edge_width(amount: float | None) -> float:
+    """Arrow width in pixels on a log scale: $10M or less 1 px, $100B or more 10 px."""
+    low, high, thin, thick = WIDTH_SCALE
+    if amount is None or amount <= low:
+        return thin
+    share = min(1.0, math.log10(amount / low) / math.log10(high / low))
+    return round(thin + (thick - thin) * share, 2)
+
+
+def render_map(data: dict) -> str:
+    """The HTML page for `data`: our template, autoescaped, with every script inline."""
+    assets = resources.files("dealgraph.viz").joinpath("assets")
+    scripts = {name: assets.joinpath(name).read_text("utf-8")
+               for name in ("vis-network.min.js", "map.js")}  # fmt: skip
+    version = re.search(r"@version\s+(\S+)", scripts["vis-network.min.js"][:2000])
+    for name, text in scripts.items():
+        if "</script" in text.lower():
+            raise ValueError(f"viz/assets/{name} contains '</script': it cannot be inlined")
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dealgraph.viz", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return env.get_template("map.html.j2").render(
+        data=data,
+        data_json=Markup(embedded_json(data)),
+        vis_js=Markup(scripts["vis-network.min.js"]),
+        map_js=Markup(scripts["map.js"]),
+        map_css=Markup(assets.joinpath("map.css").read_text("utf-8")),
+        script_hashes=[_csp_hash(text) for text in scripts.values()],
+        vis_version=version.group(1) if version else "unknown",
+    )
+
+
+def embedded_json(data: dict) -> str:
+    """JSON safe inside a `<script type="application/json">`: `<`, `>`, `&` escaped."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _csp_hash(script: str) -> str:
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def _entity_count(spans: pd.DataFrame) -> int:
+    return len(set(spans["from_entity"]) | set(spans["to_entity"]))
+
+
+def _neighbourhood(analysis: Analysis, focus: str, hops: int) -> set[str]:
+    """The entities within `hops` deals in force of `focus`, in either direction."""
+    entities = analysis.dataset.entities
+    if focus not in entities.index:
+        names = {str(n).lower(): i for i, n in zip(entities["id"], entities["name"])}
+        for entity_id, aliases in zip(entities["id"], entities["aliases"]):
+            names.update({a.lower(): entity_id for a in aliases})
+        hint = names.get(focus.lower())
+        tip = f"did you mean {hint!r}?" if hint else "use an entity id from entities.csv"
+        raise DealgraphError(f"unknown entity {focus!r} for --focus: {tip}")
+    if hops < 0:
+        raise DealgraphError(f"--hops must be 0 or more, not {hops}")
+    graph = nx.Graph()
+    graph.add_node(focus)
+    graph.add_edges_from(zip(analysis.deals["from_entity"], analysis.deals["to_entity"]))
+    return set(nx.ego_graph(graph, focus, radius=hops))
+
+
+def _top_entities(in_force: pd.DataFrame, candidates: set[str], count: int) -> set[str]:
+    """The `count` candidates with the most money through them (in + out), ties by id."""
+    values = in_force.assign(_value=deal_values(in_force).fillna(0.0))
+    through = pd.concat([values.groupby("from_entity")["_value"].sum(),
+                         values.groupby("to_entity")["_value"].sum()]).groupby(level=0).sum()  # fmt: skip
+    ranked = sorted(candidates, key=lambda e: (-float(through.get(e, 0.0)), e))
+    return set(ranked[:count])
+
+
+def _entity_record(row: dict, position: tuple[float, float]) -> dict:
+    aliases = list(row["aliases"])
+    label = min([row["name"], *aliases[:1]], key=len)
+    extra = {k: _text(v) for k, v in row.items() if k not in _ENTITY_FIELDS and _text(v)}
+    return {
+        "id": row["id"], "name": row["name"], "label": label, "kind": row["kind"],
+        "country": _text(row["country"]), "ticker": _text(row["ticker"]), "aliases": aliases,
+        "color": SCHEMA.entity_kinds[row["kind"]].color,
+        "x": position[0], "y": position[1], "extra": extra,
+    }  # fmt: skip
+
+
+def _deal_records(spans: pd.DataFrame) -> list[dict]:
+    """Deals as page records, with width, curve and the amount as text.
+
+    Parallel deals on one pair of entities would be drawn on top of each other, so the
+    k-th deal in one direction bends by a growing amount; reverse deals bend the other way
+    by the same rule (a clockwise curve from the other end), which keeps 2-loops apart.
+    """
+    records = []
+    seen: dict[tuple[str, str], int] = {}
+    pairs = set(zip(spans["from_entity"], spans["to_entity"]))
+    values = deal_values(spans)
+    for row, value in zip(spans.to_dict("records"), values):
+        pair = (row["from_entity"], row["to_entity"])
+        rank = seen[pair] = seen.get(pair, -1) + 1
+        bend = 0.0 if rank == 0 and pair[::-1] not in pairs else round(min(0.15 + 0.12 * rank, 0.75), 2)
+        known = None if pd.isna(value) else float(value)
+        extra = {k: _text(v) for k, v in row.items() if k not in _DEAL_FIELDS and _text(v)}
+        records.append({
+            "id": row["id"], "from": row["from_entity"], "to": row["to_entity"],
+            "kind": row["kind"], "date": row["date"], "until": row["until"],
+            "value": known, "amount_text": amount_text(row), "basis": _text(row["amount_basis"]),
+            "term_years": _number(row["term_years"]), "status": row["status"],
+            "supersedes": _text(row["supersedes"]), "description": _text(row["description"]),
+            "source_url": _text(row["source_url"]), "source_title": _text(row["source_title"]),
+            "source_date": _text(row["source_date"]),
+            "color": SCHEMA.deal_kinds[row["kind"]].color, "width": edge_width(known),
+            "bend": bend, "extra": extra,
+        })  # fmt: skip
+    return records
+
+
+def amount_text(deal: dict) -> str:
+    """`$10B`, `$1B–$2B`, `from $1B`, or `undisclosed` (with a ceiling when one is known)."""
+    amount, low, high = (_number(deal.get(k)) for k in ("amount_usd", "amount_low_usd", "amount_high_usd"))
+    if amount is not None:
+        return format_usd(amount)
+    if low is not None and high is not None:
+        return f"{format_usd(low)}–{format_usd(high)}"
+    if low is not None:
+        return f"from {format_usd(low)}"
+    if high is not None:
+        return f"undisclosed (up to {format_usd(high)})"
+    return "undisclosed"
+
+
+def _alerts(analysis: Analysis, kind: str, keep: set[str]) -> tuple[list[dict], int]:
+    """The alerts of one kind whose entities are all drawn, largest first, and how many
+    more there are than `MAX_ALERTS_LISTED`."""
+    found = [a for a in analysis.alerts if a.kind == kind and set(a.entities) <= keep]
+    found.sort(key=lambda a: (a.amount_usd is None, -(a.amount_usd or 0.0), a.id))
+    deals = analysis.dataset.deals
+    listed = []
+    for alert in found[:MAX_ALERTS_LISTED]:
+        ends = set(deals.loc[list(alert.deal_ids), "from_entity"]) | set(
+            deals.loc[list(alert.deal_ids), "to_entity"]
+        )
+        record = alert.as_dict()
+        del record["sources"]  # the page shows each deal's own source
+        record["amount_text"] = format_usd(alert.amount_usd)
+        record["highlight"] = sorted((ends | set(alert.entities)) & keep)
+        listed.append(record)
+    return listed, max(0, len(found) - MAX_ALERTS_LISTED)
+
+
+def _kinds(declared, present: set[str]) -> list[dict]:
+    """The kinds present, in schema order, with their colours."""
+    return [{"kind": k, "color": v.color} for k, v in declared.items() if k in present]
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _number(value) -> float | None:
+    if value is None or value == "" or pd.isna(value):
+        return None
+    return float(value)
