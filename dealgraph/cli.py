@@ -20,11 +20,14 @@ from dealgraph.errors import DataError, DealgraphError
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import BUNDLED, load_dataset
+from dealgraph.loaders.previous_alerts import read_alerts
 from dealgraph.neo4j_options import neo4j_dataset, neo4j_options, write_findings
+from dealgraph.queries.alert_changes import compare_alerts
 from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least, stable_id
 from dealgraph.queries.analysis import Analysis, Options, analyze
 from dealgraph.queries.concentration import PERSPECTIVES
 from dealgraph.queries.flow import FlowFilter
+from dealgraph.queries.loop_profile import deal_terms, loop_profile, parse_span
 from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH, Loop, largest_first
 from dealgraph.render import FORMATS, render
 
@@ -148,6 +151,25 @@ def filter_options(command: Callable) -> Callable:
     return command
 
 
+def _span(ctx, param, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_span(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def span_option(command: Callable) -> Callable:
+    """`--max-span`: only loops whose legs were all signed within this many days."""
+    return click.option(
+        "--max-span",
+        callback=_span,
+        metavar="DAYS",
+        help="Only loops whose legs were signed within this span: days, or e.g. 6m, 2y.",
+    )(command)
+
+
 def format_option(command: Callable) -> Callable:
     return click.option(
         "--format",
@@ -163,10 +185,16 @@ def open_dataset(data: tuple[str, ...]) -> DataSet:
 
 
 def run_analysis(
-    data, as_of, kinds, include_rumored, max_length, min_amount, limit, **_
+    data, as_of, kinds, include_rumored, max_length, min_amount, limit, max_span=None, **_
 ) -> Analysis:
     flow = FlowFilter(as_of=as_of, kinds=kinds, include_rumored=include_rumored)
-    options = Options(flow=flow, max_length=max_length, min_amount=min_amount, limit=limit)
+    options = Options(
+        flow=flow,
+        max_length=max_length,
+        min_amount=min_amount,
+        limit=limit,
+        max_span_days=max_span,
+    )
     result = analyze(open_dataset(data), options)
     if result.loops.truncated:
         click.echo(
@@ -189,13 +217,13 @@ def emit(
         write_atomically(output, text)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write the whole file or nothing: a temp file in the same folder, then a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -265,6 +293,7 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
         + ", ".join(f"{k} {v}" for k, v in ranked[:15])
         + (f" and {len(ranked) - 15} more" if len(ranked) > 15 else "")
     )
+    lines.append(f"Deals whose source shows no date: {summary['deals_without_source_date']}")
     lines.append("Files:")
     lines += [f"  {file}" for file in summary["files"]]
     click.echo("\n".join(lines))
@@ -300,14 +329,19 @@ def _names(analysis: Analysis) -> dict[str, str]:
 @main.command()
 @data_options
 @filter_options
+@span_option
 @format_option
 @user_errors
 def loops(fmt, **options) -> None:
     """Circular flows: money that comes back to where it started, largest first."""
     analysis = run_analysis(**options)
     names = _names(analysis)
-    rows = [loop_row(loop, names) for loop in largest_first(analysis.loops.loops)]
-    emit(rows, fmt, ["amount", "length", "path", "id"])
+    terms = deal_terms(analysis.dataset.deals)  # when each leg was signed, how firm it is
+    rows = [
+        {**loop_row(loop, names), **loop_profile(loop, terms).as_dict()}
+        for loop in largest_first(analysis.loops.loops)
+    ]
+    emit(rows, fmt, ["amount", "length", "span_days", "firmness", "path", "id"])
 
 
 @main.command()
@@ -372,6 +406,7 @@ ALERT_COLUMNS = [
 @main.command()
 @data_options
 @filter_options
+@span_option
 @format_option
 @click.option(
     "-o",
@@ -384,14 +419,26 @@ ALERT_COLUMNS = [
     type=click.Choice(SEVERITIES),
     help="Exit with status 1 when any alert is at or above this severity.",
 )
+@click.option(
+    "--since",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="PREVIOUS.json",
+    help="Mark each alert new, changed or unchanged against an earlier run's JSON, "
+    "and list those gone.",
+)
 @user_errors
-def alerts(fmt, output, fail_on, **options) -> None:
-    """Findings with severity and sources: circular flows and concentration."""
+def alerts(fmt, output, fail_on, since, **options) -> None:
+    """Findings with severity and sources: circular flows, concentration, vendor financing
+    and stress."""
     analysis = run_analysis(**options)
     rows = [a.as_dict() for a in analysis.alerts]
+    columns = ALERT_COLUMNS
+    if since is not None:
+        rows, columns = compare_alerts(rows, read_alerts(since)), [*ALERT_COLUMNS, "change"]
     if fmt == "csv" or (fmt is None and output is not None and output.suffix == ".csv"):
-        fmt, rows = "csv", [{k: r[k] for k in ALERT_COLUMNS} for r in rows]
-    emit(rows, fmt, ["severity", "kind", "summary", "id"], output)
+        fmt, rows = "csv", [{k: r[k] for k in columns} for r in rows]
+    table = ["severity", "kind", "summary", "id"] + (["change"] if since else [])
+    emit(rows, fmt, table, output)
     if fail_on and any(severity_at_least(a.severity, fail_on) for a in analysis.alerts):
         sys.exit(1)
 
@@ -488,3 +535,9 @@ from dealgraph.neo4j_commands import cypher_command, load_command  # noqa: E402
 
 main.add_command(load_command)
 main.add_command(cypher_command)
+
+# The risk analyses (issue 7) also live in their own module.
+from dealgraph.risk_commands import RISK_COMMANDS  # noqa: E402
+
+for _command in RISK_COMMANDS:
+    main.add_command(_command)

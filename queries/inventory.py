@@ -31,6 +31,7 @@ def describe(dataset: DataSet) -> dict:
         if newest is None
         else {"id": newest["id"], "date": newest["date"], "description": newest["description"]},
         "sources_by_publisher": {k: int(v) for k, v in sources.sort_index().items()},
+        "deals_without_source_date": int((deals["source_date"] == "").sum()),
         "financials": 0 if dataset.financials is None else len(dataset.financials),
         "files": list(dataset.files),
     }

