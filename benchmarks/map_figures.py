@@ -10,14 +10,13 @@ per entity) it prints one row per graph:
 - drawn+idle: from navigation until vis-network has drawn once and the page is idle;
 - redraw: one full redraw of the canvas (what every pan and zoom step costs), median of 9;
 - filter: moving the date slider to the middle date, until the new view is drawn.
-`--uncapped N` also measures an N-entity graph with the entity limit lifted, to show what
-the limit (`dealgraph.viz.map.MAX_ENTITIES`) saves.
+`--uncapped N` also measures an N-entity graph with the limits lifted, to show what they
+save (`dealgraph.viz.map.MAX_ENTITIES` and `MAX_DEALS`).
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -26,19 +25,28 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import write_dataset  # noqa: E402
-
 from dealgraph.loaders import load_dataset  # noqa: E402
 from dealgraph.queries.analysis import Options, analyze  # noqa: E402
 from dealgraph.viz import map as map_module  # noqa: E402
+from synthetic import write_dataset  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 # Synthetic hub-heavy graphs hold millions of loops; the map lists the largest 300 anyway, so
 # the search stops early here to keep the run short (the analysis is not what is measured).
 LOOP_LIMIT = 2_000
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
+SHOWN = """[network.body.data.nodes.get({filter: n => !n.hidden}).length,
+  network.body.data.edges.get({filter: e => !e.hidden}).length]"""
 DRAWN_AND_IDLE = """() => new Promise(resolve => {
   const wait = () => document.documentElement.dataset.ready === 'true'
     ? requestIdleCallback(() => resolve(performance.now()), {timeout: 60000})
@@ -78,8 +86,7 @@ def measure(name: str, specs: list, folder: Path, browser) -> dict:
     page.goto(path.as_uri())
     page.evaluate(DRAWN_AND_IDLE)
     idle = time.perf_counter()
-    shown = page.evaluate("[network.body.data.nodes.get({filter: n => !n.hidden}).length,"
-                          " network.body.data.edges.get({filter: e => !e.hidden}).length]")  # fmt: skip
+    shown = page.evaluate(SHOWN)
     redraw = page.evaluate(REDRAW)
     filtered = page.evaluate(FILTER)
     page.close()
@@ -110,20 +117,20 @@ def main() -> int:
         for size in args.sizes:
             data = write_dataset(folder / f"data{size}", entities=size, deals=3 * size)
             rows.append(measure(f"synthetic {size:,}", [data], folder, browser))
-        limit = map_module.MAX_ENTITIES
+        limits = map_module.MAX_ENTITIES, map_module.MAX_DEALS
         for size in args.uncapped:
             data = write_dataset(folder / f"data{size}", entities=size, deals=3 * size)
-            map_module.MAX_ENTITIES = size
+            map_module.MAX_ENTITIES, map_module.MAX_DEALS = size, 3 * size
             rows.append(measure(f"synthetic {size:,}, no limit", [data], folder, browser))
-            map_module.MAX_ENTITIES = limit
+            map_module.MAX_ENTITIES, map_module.MAX_DEALS = limits
         browser.close()
     columns = list(rows[0])
     widths = [max(len(c), *(len(str(r[c])) for r in rows)) for c in columns]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     for row in rows:
-        print("  ".join(str(row[c]).ljust(w) for c, w in zip(columns, widths)))
-    print(f"\nentity limit: {map_module.MAX_ENTITIES:,} (drawn: entities / deals in the first view)")
-    print(f"median redraw over the runs: {statistics.median(float(r['redraw ms']) for r in rows):.0f} ms")
+        print("  ".join(str(row[c]).ljust(w) for c, w in zip(columns, widths, strict=True)))
+    limits = f"{map_module.MAX_ENTITIES:,} entities, {map_module.MAX_DEALS:,} deals"
+    print(f"\nlimits: {limits}; drawn: entities / deals in the first view")
     return 0
 
 

@@ -437,7 +437,7 @@ def alerts(fmt, output, fail_on, since, **options) -> None:
         rows, columns = compare_alerts(rows, read_alerts(since)), [*ALERT_COLUMNS, "change"]
     if fmt == "csv" or (fmt is None and output is not None and output.suffix == ".csv"):
         fmt, rows = "csv", [{k: r[k] for k in columns} for r in rows]
-    table = ["severity", "kind", "summary", "id"] + (["change"] if since else [])
+    table = ["severity", *(["change"] if since else []), "kind", "summary", "id"]
     emit(rows, fmt, table, output)
     if fail_on and any(severity_at_least(a.severity, fail_on) for a in analysis.alerts):
         sys.exit(1)

@@ -22,6 +22,8 @@ import click
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.neo4j_connection import Neo4jSettings
 from dealgraph.graph.neo4j_store import Neo4jStore
+from dealgraph.queries.analysis import Analysis
+from dealgraph.queries.findings import concentration_findings, loop_findings
 
 _META = "dealgraph.neo4j"
 STORE_ENV = "DEALGRAPH_STORE"
@@ -109,10 +111,8 @@ def neo4j_dataset(data: tuple[str, ...]) -> DataSet | None:
     return open_store(ctx).read_dataset()
 
 
-def write_findings(analysis) -> str | None:
+def write_findings(analysis: Analysis) -> str | None:
     """After `analyze --neo4j`: replace the findings stored in Neo4j; say what was written."""
-    from dealgraph.queries.findings import concentration_findings, loop_findings
-
     ctx = click.get_current_context(silent=True)
     if ctx is None or not neo4j_selected(ctx):
         return None

@@ -23,6 +23,7 @@ from dealgraph.cli import (
     format_option,
     open_dataset,
     user_errors,
+    write_atomically,
 )
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.alerts import format_usd, stable_id
@@ -66,7 +67,9 @@ def resolve_entity(dataset: DataSet, text: str, option: str) -> str:
     if not ids:
         ids = sorted(
             i
-            for i, name, aliases in zip(entities["id"], entities["name"], entities["aliases"])
+            for i, name, aliases in zip(
+                entities["id"], entities["name"], entities["aliases"], strict=True
+            )
             if key in {name.lower(), *(a.lower() for a in aliases)}
         )
     if len(ids) != 1:
@@ -76,7 +79,7 @@ def resolve_entity(dataset: DataSet, text: str, option: str) -> str:
 
 
 def _ratio(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
+    return None if value is None else round(value, 6)
 
 
 @click.command("vendor-financing")
@@ -260,12 +263,24 @@ def _shock(ctx, param, values: tuple[str, ...]) -> list[tuple[str, float]]:
 @click.command("stress")
 @data_options
 @flow_options
-@click.option("--shock", "shocks", multiple=True, required=True, callback=_shock,
-              metavar="ENTITY[=FRACTION]", help="An entity that stops paying FRACTION of its "
-              "outflows (default 1: all). Repeat for several.")
-@click.option("--threshold", type=click.FloatRange(0, min_open=True), default=DEFAULT_THRESHOLD,
-              show_default=True, help="Loss ratio (loss / revenue, else / inflows) at which an "
-              "entity is distressed and passes the shock on.")
+@click.option(
+    "--shock",
+    "shocks",
+    multiple=True,
+    required=True,
+    callback=_shock,
+    metavar="ENTITY[=FRACTION]",
+    help="An entity that stops paying FRACTION of its "
+    "outflows (default 1: all). Repeat for several.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, min_open=True),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Loss ratio (loss / revenue, else / inflows) at which an "
+    "entity is distressed and passes the shock on.",
+)
 @format_option
 @user_errors
 def stress_command(data, shocks, threshold, fmt, **flow) -> None:  # fmt: skip
@@ -351,10 +366,17 @@ def circularity_command(data, fmt, **flow) -> None:
 @click.command("timeline")
 @data_options
 @filter_options
-@click.option("--start", callback=_date, metavar="DATE", help="First quarter (default: the "
-              "quarter of the first deal).")
-@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also draw the timeline as a PNG chart into this file.")
+@click.option(
+    "--start",
+    callback=_date,
+    metavar="DATE",
+    help="First quarter (default: the quarter of the first deal).",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the timeline as a PNG chart into this file.",
+)
 @format_option
 @user_errors
 def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, max_length,
@@ -384,9 +406,9 @@ def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, max
         for q in quarters
     ]
     if chart is not None:
-        from dealgraph.timeline_chart import write_timeline_chart
+        from dealgraph.timeline_chart import png  # matplotlib loads only when asked
 
-        write_timeline_chart(quarters, chart)
+        write_atomically(chart, png(quarters))
         click.echo(f"Wrote {chart}", err=True)
     emit(rows, fmt, ["quarter", "new", "cycled", "cycling_index", "loops", "largest_loop"])
 

@@ -14,7 +14,9 @@ class DataSet:
     `entities`: id, name, kind, country, ticker, aliases (a tuple of names) and any extra
     columns. `deals`: the deal columns of the input format with amounts as floats (NaN when
     unknown), `from_entity`/`to_entity` resolved to entity ids, and any extra columns.
-    `financials`: company figures when the data set has them. `files`: what was read.
+    `financials`: company figures when the data set has them: one row per entity id and
+    fiscal year (`fiscal_year` an int, `period` such as FY2025, `period_end`, the `*_usd`
+    figures as floats, `source_url`, extra columns). `files`: what was read.
     """
 
     entities: pd.DataFrame

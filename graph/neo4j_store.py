@@ -7,7 +7,7 @@
     same = store.read_dataset()   # frames equal to the ones load_dataset gave
 
 Design decisions:
-- A load is ONE managed transaction made of batched `UNWIND $rows ... MERGE` statements.
+- A load is ONE managed transaction made of batched `UNWIND $rows ... MERGE` cypher.
   Killed half-way, the server rolls it back, so a database holds all of a load or none of
   it, and running the load again completes it. MERGE on the keys (`Entity.id`, a deal's
   `deal_id` within its type, `Loop.id`) makes the transaction safe to replay when the
@@ -25,7 +25,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from dealgraph.graph import neo4j_rows as rows
+from dealgraph.graph import neo4j_statements as cypher
 from dealgraph.graph.model import DataSet
+from dealgraph.graph.neo4j_connection import store_errors
 from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, ManagedTransaction, RoutingControl
 from neo4j import time as neo4j_time
 
@@ -38,77 +40,6 @@ COUNTERS = (
     "properties_set", "labels_added", "labels_removed", "indexes_added", "indexes_removed",
     "constraints_added", "constraints_removed",
 )  # fmt: skip
-
-CONSTRAINTS = (
-    "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (e:Entity) REQUIRE e.id IS UNIQUE",
-    "CREATE CONSTRAINT loop_id IF NOT EXISTS FOR (l:Loop) REQUIRE l.id IS UNIQUE",
-    "CREATE CONSTRAINT financials_key IF NOT EXISTS "
-    "FOR (f:Financials) REQUIRE (f.entity, f.fiscal_year) IS UNIQUE",
-)
-# One per deal type: deal ids are unique within a type; a deal that changes type is
-# deleted from its old type before it is merged into the new one (see `_stale`). Schema
-# commands take no parameters, so the name and type (both from schema.toml) are spliced in.
-DEAL_CONSTRAINT = (
-    "CREATE CONSTRAINT deal_{kind} IF NOT EXISTS FOR ()-[d:{type}]-() REQUIRE d.deal_id IS UNIQUE"
-)
-
-EXISTING_DEALS = """
-MATCH (a:Entity)-[d]->(b:Entity) WHERE d.deal_id IS NOT NULL AND type(d) IN $types
-RETURN d.deal_id AS deal_id, type(d) AS type, a.id AS source, b.id AS target,
-       elementId(d) AS element
-"""
-DELETE_DEALS = "UNWIND $rows AS element MATCH ()-[d]->() WHERE elementId(d) = element DELETE d"
-DELETE_ENTITIES = "UNWIND $rows AS id MATCH (e:Entity {id: id}) DETACH DELETE e"
-DELETE_FINANCIALS = """
-UNWIND $rows AS r MATCH (f:Financials {entity: r.entity, fiscal_year: r.fiscal_year})
-DETACH DELETE f
-"""
-MERGE_ENTITIES = """
-UNWIND $rows AS r
-MERGE (e:Entity {id: r.id})
-WITH e, r, [k IN keys(e) WHERE NOT k IN keys(r.props) AND NOT k STARTS WITH $findings] AS gone,
-     [l IN labels(e) WHERE l IN $kind_labels AND l <> r.label] AS old_labels
-FOREACH (k IN gone | SET e[k] = null)
-SET e += r.props
-REMOVE e:$(old_labels)
-SET e:$(r.label)
-"""
-MERGE_DEALS = """
-UNWIND $rows AS r
-MATCH (a:Entity {id: r.source}), (b:Entity {id: r.target})
-MERGE (a)-[d:$(r.type) {deal_id: r.deal_id}]->(b)
-SET d = r.props
-"""
-CLEAR_FINDINGS = """
-MATCH (e:Entity) WITH e, [k IN keys(e) WHERE k STARTS WITH $prefix] AS old WHERE size(old) > 0
-FOREACH (k IN old | SET e[k] = null)
-"""
-WRITE_LOOPS = """
-UNWIND $rows AS r
-MERGE (l:Loop {id: r.id})
-SET l = r.props
-WITH l, r
-UNWIND range(0, size(r.entities) - 1) AS position
-MATCH (e:Entity {id: r.entities[position]})
-MERGE (l)-[:THROUGH {position: position}]->(e)
-"""
-WRITE_FIGURES = "UNWIND $rows AS r MATCH (e:Entity {id: r.id}) SET e += r.props"
-MERGE_FINANCIALS = """
-UNWIND $rows AS r
-MATCH (e:Entity {id: r.entity})
-MERGE (f:Financials {entity: r.entity, fiscal_year: r.fiscal_year})
-SET f = r.props
-MERGE (e)-[:REPORTED]->(f)
-"""
-READ_ENTITIES = "MATCH (e:Entity) WITH e ORDER BY e.id RETURN collect(properties(e)) AS rows"
-READ_FINANCIALS = """
-MATCH (f:Financials) WITH f ORDER BY f.entity, f.fiscal_year RETURN collect(properties(f)) AS rows
-"""
-READ_DEALS = """
-MATCH (a:Entity)-[d]->(b:Entity) WHERE d.deal_id IS NOT NULL AND type(d) IN $types
-WITH a, d, b ORDER BY d.deal_id
-RETURN collect(d {.*, type: type(d), from_entity: a.id, to_entity: b.id}) AS rows
-"""
 
 
 @dataclass(frozen=True)
@@ -134,8 +65,8 @@ class _Removals:
     financials: list[dict]
 
     def statements(self) -> list[tuple[str, list]]:
-        return [(DELETE_DEALS, self.deals), (DELETE_ENTITIES, self.entities),
-                (DELETE_FINANCIALS, self.financials)]  # fmt: skip
+        return [(cypher.DELETE_DEALS, self.deals), (cypher.DELETE_ENTITIES, self.entities),
+                (cypher.DELETE_FINANCIALS, self.financials)]  # fmt: skip
 
 
 def _removals(
@@ -152,13 +83,10 @@ def _removals(
     """
     wanted = {r["deal_id"]: (r["type"], r["source"], r["target"]) for r in deal_rows}
     stale, removed = [], 0
-    for row in tx.run(EXISTING_DEALS, types=list(rows.KIND_OF_TYPE)).data():
+    for row in tx.run(cypher.EXISTING_DEALS, types=list(rows.KIND_OF_TYPE)).data():
         target = wanted.get(row["deal_id"])
-        if (target is not None or replace) and target != (
-            row["type"],
-            row["source"],
-            row["target"],
-        ):
+        stored = (row["type"], row["source"], row["target"])
+        if (target is not None or replace) and target != stored:
             stale.append(row["element"])
             removed += target is None
     if not replace:
@@ -192,7 +120,6 @@ class QueryResult:
 
 def _errors(method: Callable) -> Callable:
     """Run a store method inside `store_errors`, the one place neo4j errors are mapped."""
-    from dealgraph.graph.neo4j_connection import store_errors
 
     @functools.wraps(method)
     def wrapper(self: Neo4jStore, *args, **kwargs):
@@ -267,10 +194,10 @@ class Neo4jStore:
     def ensure_schema(self) -> None:
         """Uniqueness constraints for entities, loops and each deal type (idempotent)."""
         with self._session() as session:
-            for statement in CONSTRAINTS:
+            for statement in cypher.CONSTRAINTS:
                 session.run(statement).consume()
             for kind, deal_type in rows.TYPE_OF_KIND.items():
-                session.run(DEAL_CONSTRAINT.format(kind=kind, type=deal_type)).consume()
+                session.run(cypher.DEAL_CONSTRAINT.format(kind=kind, type=deal_type)).consume()
 
     @_errors
     def load(
@@ -285,25 +212,29 @@ class Neo4jStore:
         `progress(n)` is called after each batch of n rows (entities, deals, financials).
         """
         self.ensure_schema()
-        tables = {
-            MERGE_ENTITIES: rows.entity_rows(dataset.entities),
-            MERGE_DEALS: rows.deal_rows(dataset.deals),
-            MERGE_FINANCIALS: rows.financial_rows(dataset.financials),
-        }
+        entity_rows = rows.entity_rows(dataset.entities)
+        deal_rows = rows.deal_rows(dataset.deals)
+        financial_rows = rows.financial_rows(dataset.financials)
+        steps = [(cypher.MERGE_ENTITIES, entity_rows)]
+        steps += [
+            (statement, [r for r in deal_rows if r["type"] == deal_type])
+            for deal_type, statement in cypher.MERGE_DEALS.items()
+        ]
+        steps.append((cypher.MERGE_FINANCIALS, financial_rows))
         params = {"findings": rows.FINDING_PREFIX, "kind_labels": list(rows.KIND_LABELS)}
 
         def work(tx: ManagedTransaction) -> LoadReport:
-            removal = _removals(tx, *tables.values(), replace=replace)
+            removal = _removals(tx, entity_rows, deal_rows, financial_rows, replace=replace)
             for statement, items in removal.statements():
                 for batch in _batches(items, batch_size):
                     tx.run(statement, rows=batch).consume()
-            for statement, items in tables.items():
+            for statement, items in steps:
                 for batch in _batches(items, batch_size):
                     tx.run(statement, rows=batch, **params).consume()
                     if progress:
                         progress(len(batch))
-            sizes = [len(items) for items in tables.values()]
-            return LoadReport(*sizes, removal.removed_deals, len(removal.entities),
+            return LoadReport(len(entity_rows), len(deal_rows), len(financial_rows),
+                              removal.removed_deals, len(removal.entities),
                               len(removal.financials))  # fmt: skip
 
         with self._session() as session:
@@ -314,9 +245,9 @@ class Neo4jStore:
         """The stored data set, as `load_dataset` would return it (one query per table)."""
 
         def work(tx: ManagedTransaction) -> tuple[list[dict], ...]:
-            entities = tx.run(READ_ENTITIES).single()["rows"]
-            deals = tx.run(READ_DEALS, types=list(rows.KIND_OF_TYPE)).single()["rows"]
-            financials = tx.run(READ_FINANCIALS).single()["rows"]
+            entities = tx.run(cypher.READ_ENTITIES).single()["rows"]
+            deals = tx.run(cypher.READ_DEALS, types=list(rows.KIND_OF_TYPE)).single()["rows"]
+            financials = tx.run(cypher.READ_FINANCIALS).single()["rows"]
             return entities, deals, financials
 
         with self._session(READ_ACCESS) as session:
@@ -360,8 +291,8 @@ class Neo4jStore:
 
         def work(tx: ManagedTransaction) -> None:
             tx.run("MATCH (l:Loop) DETACH DELETE l").consume()
-            tx.run(CLEAR_FINDINGS, prefix=rows.FINDING_PREFIX).consume()
-            for statement, items in ((WRITE_LOOPS, loops), (WRITE_FIGURES, figures)):
+            tx.run(cypher.CLEAR_FINDINGS, prefix=rows.FINDING_PREFIX).consume()
+            for statement, items in ((cypher.WRITE_LOOPS, loops), (cypher.WRITE_FIGURES, figures)):
                 for batch in _batches(items):
                     tx.run(statement, rows=batch).consume()
 

@@ -39,8 +39,9 @@ _YEAR = r"(?:FY\s?)?(\d{4})"
 def check_financials(layers: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Check every financials file; return the rows (entities not yet resolved) and problems.
 
-    Returns None for the frame when the data set has no financials file: "no figures" is
-    different from "figures for nobody".
+    The rows come back even when some are wrong, so that their entity references can be
+    checked too and every problem reported at once. None when there is no financials file
+    ("no figures" is not "figures for nobody").
     """
     if not layers:
         return None, []
@@ -60,7 +61,7 @@ def check_financials(layers: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, l
             frame, found = _check_rows(frame.reset_index(drop=True))
             problems += found
             checked.append(frame)
-    if problems:
+    if not checked:  # no file could be read row by row: nothing to resolve either
         return None, problems
     return pd.concat(checked, ignore_index=True), problems
 

@@ -57,7 +57,8 @@ def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
     terms = deal_terms(dataset.deals)
     profiles = {loop.entities: loop_profile(loop, terms) for loop in search.loops}
     if options.max_span_days is not None:
-        kept = [l for l in search.loops if profiles[l.entities].span_days <= options.max_span_days]
+        span = options.max_span_days
+        kept = [loop for loop in search.loops if profiles[loop.entities].span_days <= span]
         search = replace(search, loops=kept)
     found = [
         c

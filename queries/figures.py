@@ -54,7 +54,5 @@ def latest(financials: pd.DataFrame | None, field: str, as_of: str | None = None
     if as_of:
         frame = frame[frame["_end"] <= _end_of(as_of)]
     frame = frame.sort_values(["entity", "_end"]).drop_duplicates("entity", keep="last")
-    return {
-        row.entity: Figure(row.entity, field, float(getattr(row, field)), row.period, row.source_url)
-        for row in frame.itertuples(index=False)
-    }
+    values = zip(frame["entity"], frame[field], frame["period"], frame["source_url"], strict=True)
+    return {e: Figure(e, field, float(v), period, url) for e, v, period, url in values}

@@ -49,7 +49,7 @@ def quarters(first: str, last: str) -> list[pd.Period]:
 
 def timeline(
     deals: pd.DataFrame,
-    flow: FlowFilter = FlowFilter(),
+    flow: FlowFilter | None = None,
     start: str | None = None,
     max_length: int = DEFAULT_MAX_LENGTH,
     min_amount: float | None = None,
@@ -57,6 +57,7 @@ def timeline(
 ) -> list[Quarter]:
     """One `Quarter` per calendar quarter from `start` (else the first deal) to `flow.as_of`
     (else the last deal). `deals` is the data set's deal frame, not yet filtered."""
+    flow = flow or FlowFilter()
     visible = deals_in_force(deals, flow)
     if visible.empty:
         return []

@@ -84,8 +84,14 @@ def map_page(browser: Browser):
             route.abort()  # the "request" listener below has recorded it
 
     context.route("**/*", block)
-    page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "blob:"))
-            else watched.requests.append(r.url))  # fmt: skip
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("file:", "data:", "blob:"))
+            else watched.requests.append(r.url)
+        ),
+    )
     page.on("websocket", lambda ws: watched.requests.append(ws.url))
     page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda exc: watched.errors.append(str(exc)))

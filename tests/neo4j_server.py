@@ -127,6 +127,8 @@ class Neo4jServer:
         flags = [part for key, value in settings.items() for part in ("-c", f"{key}={value}")]
         return [
             java_executable(), "-Xms512m", "-Xmx1g", "-XX:+UseG1GC", "-Dfile.encoding=UTF-8",
+            # C1 only: a short-lived test server starts and warms up in about half the time.
+            "-XX:TieredStopAtLevel=1",
             "--add-opens=java.base/java.nio=ALL-UNNAMED",
             "--add-opens=java.base/java.io=ALL-UNNAMED",
             "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",

@@ -14,9 +14,8 @@ import networkx as nx
 import numpy as np
 import pytest
 from conftest import deal, entity
-from dealgraph.errors import DealgraphError
 from dealgraph.queries.alerts import format_usd
-from dealgraph.queries.analysis import Options, analyze
+from dealgraph.queries.analysis import analyze
 from dealgraph.queries.flow import FlowFilter, deals_in_force
 from dealgraph.viz import map as map_module
 from dealgraph.viz.layout import spring_positions
@@ -30,6 +29,8 @@ from dealgraph.viz.map import (
 )
 from random_deals import random_data
 
+from dealgraph.errors import DealgraphError
+
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
@@ -40,8 +41,8 @@ def end_of(date: str) -> str:
 def in_force_at(spans, date: str) -> set[str]:
     """The page's rule (map.js `isVisible`), in Python: dated by the cut-off, not yet replaced."""
     cut = end_of(date)
-    return {d for d, start, until in zip(spans["id"], spans["date"], spans["until"])
-            if start <= cut and not (until and until <= cut)}  # fmt: skip
+    rows = spans[["id", "date", "until"]].itertuples(index=False)
+    return {d for d, start, until in rows if start <= cut and not (until and until <= cut)}
 
 
 def every_date(frame) -> list[str]:
@@ -55,26 +56,34 @@ def every_date(frame) -> list[str]:
 def test_spans_give_the_deals_in_force_on_every_date_of_a_hand_built_history(load):
     # v1 is amended by v2 in June and cancelled (v3) in September; a rumored v4 would replace
     # `base` only when rumours count; `month` is dated by month; `warrant` is filtered by kind.
-    data = load([
-        deal("v1", "a", "b", amount="100", date="2025-01-10"),
-        deal("v2", "a", "b", amount="30", date="2025-06-01", supersedes="v1"),
-        deal("v3", "a", "b", date="2025-09-01", supersedes="v2", status="cancelled"),
-        deal("base", "b", "c", date="2025-02-01", status="closed"),
-        deal("v4", "b", "c", date="2025-07-15", supersedes="base", status="rumored"),
-        deal("month", "c", "a", date="2025-05"),
-        deal("warrant", "c", "b", kind="warrant", date="2025-03-03"),
-    ])  # fmt: skip
-    filters = [FlowFilter(), FlowFilter(include_rumored=True), FlowFilter(as_of="2025-06"),
-               FlowFilter(kinds=frozenset({"purchase"}))]  # fmt: skip
+    data = load(
+        [
+            deal("v1", "a", "b", amount="100", date="2025-01-10"),
+            deal("v2", "a", "b", amount="30", date="2025-06-01", supersedes="v1"),
+            deal("v3", "a", "b", date="2025-09-01", supersedes="v2", status="cancelled"),
+            deal("base", "b", "c", date="2025-02-01", status="closed"),
+            deal("v4", "b", "c", date="2025-07-15", supersedes="base", status="rumored"),
+            deal("month", "c", "a", date="2025-05"),
+            deal("warrant", "c", "b", kind="warrant", date="2025-03-03"),
+        ]
+    )
+    filters = [
+        FlowFilter(),
+        FlowFilter(include_rumored=True),
+        FlowFilter(as_of="2025-06"),
+        FlowFilter(kinds=frozenset({"purchase"})),
+    ]
     for flow in filters:
         spans = deal_spans(data.deals, flow)
         for date in every_date(data.deals):
             as_of = min(end_of(date), end_of(flow.as_of)) if flow.as_of else date
-            expected = deals_in_force(data.deals, FlowFilter(as_of=as_of, kinds=flow.kinds,
-                                      include_rumored=flow.include_rumored))  # fmt: skip
+            expected = deals_in_force(
+                data.deals,
+                FlowFilter(as_of=as_of, kinds=flow.kinds, include_rumored=flow.include_rumored),
+            )
             assert in_force_at(spans, date) == set(expected["id"]), (flow, date)
-    spans = deal_spans(data.deals)
-    assert dict(zip(spans["id"], spans["until"]))["v1"] == "2025-06-01"
+    spans = deal_spans(data.deals, FlowFilter())
+    assert spans.set_index("id").at["v1", "until"] == "2025-06-01"
     assert "v3" not in set(spans["id"])  # a cancelled row is never drawn
 
 
@@ -94,8 +103,11 @@ def test_the_default_view_is_the_analysis(load):
     analysis = analyze(load(deals, entities))
     data = map_data(analysis)
     last = data["dates"][-1]
-    shown = {d["id"] for d in data["deals"]
-             if d["date"] <= last and not (d["until"] and d["until"] <= last)}  # fmt: skip
+    shown = {
+        d["id"]
+        for d in data["deals"]
+        if d["date"] <= last and not (d["until"] and d["until"] <= last)
+    }
     assert shown == set(analysis.deals["id"])
     assert {e["id"] for e in data["entities"]} >= set(analysis.deals["from_entity"])
 
@@ -156,22 +168,55 @@ class _Tags(HTMLParser):
 def hostile_data(load):
     return load(
         [
-            deal("evil-deal", "evil", "b", amount="2e9", description="<b>bold</b> & <script>x()</script>",
-                 source_url="javascript:alert(1)", source_title="<i>title</i>"),
+            deal(
+                "evil-deal",
+                "evil",
+                "b",
+                amount="2e9",
+                description="<b>bold</b> & <script>x()</script>",
+                source_url="javascript:alert(1)",
+                source_title="<i>title</i>",
+            ),
             deal("ok", "b", "evil", amount="1e9"),
         ],
         [entity("evil", name=HOSTILE, aliases="<svg onload=alert(2)>;Evil Corp"), entity("b")],
-    )  # fmt: skip
+    )
 
 
 def test_every_name_and_note_is_escaped_in_the_page(load, tmp_path):
     page = write_map(analyze(hostile_data(load)), tmp_path / "map.html", focus="evil").read_text()
     parser = _Tags()
     parser.feed(page)
-    assert {tag for tag, _ in parser.tags} <= {"html", "head", "meta", "title", "style", "body",
-        "header", "h1", "p", "main", "aside", "section", "label", "input", "ul", "h2", "output",
-        "select", "option", "fieldset", "legend", "span", "li", "div", "button", "h3", "ol",
-        "script"}  # fmt: skip
+    assert {tag for tag, _ in parser.tags} <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "header",
+        "h1",
+        "p",
+        "main",
+        "aside",
+        "section",
+        "label",
+        "input",
+        "ul",
+        "h2",
+        "output",
+        "select",
+        "option",
+        "fieldset",
+        "legend",
+        "span",
+        "li",
+        "div",
+        "button",
+        "h3",
+        "ol",
+        "script",
+    }
     ours = page
     for name in ("vis-network.min.js", "map.js"):  # the library's own code may say "<b>"
         ours = ours.replace((resources.files("dealgraph.viz") / "assets" / name).read_text(), "")
@@ -233,8 +278,14 @@ def test_the_same_data_gives_the_same_file_whatever_the_row_order(make_data, tmp
 
 def chain(load):
     # a -> b -> c -> d, and e -> f apart: focus b with 1 hop is {a, b, c}.
-    return load([deal("ab", "a", "b", amount="5e9"), deal("bc", "b", "c", amount="1e9"),
-                 deal("cd", "c", "d", amount="3e9"), deal("ef", "e", "f", amount="9e9")])  # fmt: skip
+    return load(
+        [
+            deal("ab", "a", "b", amount="5e9"),
+            deal("bc", "b", "c", amount="1e9"),
+            deal("cd", "c", "d", amount="3e9"),
+            deal("ef", "e", "f", amount="9e9"),
+        ]
+    )
 
 
 def test_focus_keeps_the_neighbourhood_whatever_the_direction(load):
@@ -242,9 +293,8 @@ def test_focus_keeps_the_neighbourhood_whatever_the_direction(load):
     for hops, expected in ((0, {"b"}), (1, {"a", "b", "c"}), (2, {"a", "b", "c", "d"})):
         data = map_data(analysis, focus="b", hops=hops)
         assert {e["id"] for e in data["entities"]} == expected
-        assert {d["id"] for d in data["deals"]} == {
-            d for d, s, t in zip(analysis.deals["id"], analysis.deals["from_entity"],
-                                 analysis.deals["to_entity"]) if {s, t} <= expected}  # fmt: skip
+        ends = analysis.deals[["id", "from_entity", "to_entity"]].itertuples(index=False)
+        assert {d["id"] for d in data["deals"]} == {d for d, s, t in ends if {s, t} <= expected}
         assert any("within" in note for note in data["notes"])
 
 
@@ -272,12 +322,38 @@ def test_beyond_the_limit_the_map_keeps_the_entities_with_the_most_money(load, m
     )
 
 
+def test_beyond_the_deal_limit_the_map_keeps_the_largest_deals_and_their_loops(load, monkeypatch):
+    analysis = analyze(
+        load(
+            [
+                deal("ab", "a", "b", amount="5e9"),
+                deal("ba", "b", "a", amount="4e9"),
+                deal("bc", "b", "c", amount="1e9"),
+                deal("cb", "c", "b", amount="3e9"),
+                deal("ca", "c", "a"),
+            ]
+        )
+    )
+    monkeypatch.setattr(map_module, "MAX_DEALS", 3)
+    data = map_data(analysis)
+    assert {d["id"] for d in data["deals"]} == {"ab", "ba", "cb"}  # $5B, $4B, $3B
+    assert [a["entities"] for a in data["alerts"]["loops"]] == [["a", "b"]]  # b <-> c lost bc
+    assert any("3 largest of the 5 deals" in note for note in data["notes"])
+
+
 def test_alerts_list_loops_then_concentration_largest_first(load, monkeypatch):
-    analysis = analyze(load([
-        deal("ab", "a", "b", amount="5e9"), deal("ba", "b", "a", amount="2e9"),
-        deal("cd", "c", "d", amount="9e9"), deal("dc", "d", "c", amount="7e9"),
-        deal("ef", "e", "f"), deal("fe", "f", "e", amount="1e9"),
-    ]))  # fmt: skip
+    analysis = analyze(
+        load(
+            [
+                deal("ab", "a", "b", amount="5e9"),
+                deal("ba", "b", "a", amount="2e9"),
+                deal("cd", "c", "d", amount="9e9"),
+                deal("dc", "d", "c", amount="7e9"),
+                deal("ef", "e", "f"),
+                deal("fe", "f", "e", amount="1e9"),
+            ]
+        )
+    )
     monkeypatch.setattr(map_module, "MAX_ALERTS_LISTED", 2)
     alerts = map_data(analysis)["alerts"]
     loops = [a for a in analysis.alerts if a.kind == "circular_flow"]

@@ -25,8 +25,10 @@ SHOWN_EDGES = "network.body.data.edges.get({filter: e => !e.hidden}).map(e => e.
 BRIGHT_NODES = (
     "network.body.data.nodes.get({filter: n => !n.hidden && n.opacity === 1}).map(n => n.id).sort()"
 )
-BRIGHT_EDGES = ("network.body.data.edges.get({filter: e => !e.hidden && e.color.opacity > 0.5})"
-                ".map(e => e.id).sort()")  # fmt: skip
+BRIGHT_EDGES = (
+    "network.body.data.edges.get({filter: e => !e.hidden && e.color.opacity > 0.5})"
+    ".map(e => e.id).sort()"
+)
 TO_PAGE = """([x, y]) => {
   const box = document.getElementById('map').getBoundingClientRect();
   const p = network.canvasToDOM({x, y});
@@ -63,8 +65,10 @@ def test_the_bundled_map_draws_every_entity_and_deal_offline(map_page, bundled):
     assert page.evaluate(SHOWN_NODES) == sorted(graph.nodes)
     assert page.evaluate(SHOWN_EDGES) == sorted(k for _, _, k in graph.edges(keys=True))
     # what vis-network itself holds, not only our data sets
-    drawn = page.evaluate("Object.values(network.body.nodes).filter(n => n.options.hidden === false"
-                          " && !String(n.id).startsWith('edgeId:')).length")  # fmt: skip
+    drawn = page.evaluate(
+        "Object.values(network.body.nodes).filter(n => n.options.hidden === false"
+        " && !String(n.id).startsWith('edgeId:')).length"
+    )
     assert drawn == graph.number_of_nodes()
     assert page.evaluate("network.physics.options.enabled") is False
     positions = page.evaluate("network.getPositions()")
@@ -92,7 +96,8 @@ def test_hovering_an_arrow_shows_the_deal_and_its_source(map_page, bundled):
         const p = network.getPositions([d.from, d.to]);
         const mid = {x: (p[d.from].x + p[d.to].x) / 2, y: (p[d.from].y + p[d.to].y) / 2};
         const dom = network.canvasToDOM(mid);
-        if (network.getNodeAt(dom) === undefined && network.getEdgeAt(dom) === d.id) return [d.id, mid.x, mid.y];
+        const clear = network.getNodeAt(dom) === undefined && network.getEdgeAt(dom) === d.id;
+        if (clear) return [d.id, mid.x, mid.y];
       }
       return null;
     }""")
@@ -197,10 +202,15 @@ def test_search_finds_an_entity_by_alias(map_page, bundled):
     analysis, path = bundled
     page = map_page.open(path)
     entities = analysis.dataset.entities
-    candidates = [(i, a) for i, name, aliases in zip(entities["id"], entities["name"], entities["aliases"])
-                  for a in aliases if a.lower() not in name.lower()
-                  and sum(a.lower() in " ".join([n, *al]).lower()
-                          for n, al in zip(entities["name"], entities["aliases"])) == 1]  # fmt: skip
+    labels = entities[["id", "name", "aliases"]].itertuples(index=False)
+    everything = [" ".join([name, *aliases]).lower() for _, name, aliases in labels]
+    candidates = [  # aliases that are not part of the name and point to one entity only
+        (entity_id, alias)
+        for entity_id, name, aliases in entities[["id", "name", "aliases"]].itertuples(index=False)
+        for alias in aliases
+        if alias.lower() not in name.lower()
+        and sum(alias.lower() in text for text in everything) == 1
+    ]
     entity_id, alias = random.Random(4).choice(candidates)
     page.locator("#search").fill(alias)
     first = page.locator("#search-results button").first
@@ -217,12 +227,19 @@ def test_search_finds_an_entity_by_alias(map_page, bundled):
 def test_a_hostile_name_renders_as_text_and_runs_nothing(map_page, load, tmp_path):
     data = load(
         [
-            deal("evil-deal", "evil", "b", amount="2e9", description="<b>bold</b><script>alert(3)</script>",
-                 source_url="javascript:alert(4)", source_title="<i>t</i>"),
+            deal(
+                "evil-deal",
+                "evil",
+                "b",
+                amount="2e9",
+                description="<b>bold</b><script>alert(3)</script>",
+                source_url="javascript:alert(4)",
+                source_title="<i>t</i>",
+            ),
             deal("back", "b", "evil", amount="1e9"),
         ],
         [entity("evil", name=HOSTILE, aliases="<svg onload=alert(2)>"), entity("b", name="B & Co")],
-    )  # fmt: skip
+    )
     page = map_page.open(write_map(analyze(data), tmp_path / "map.html", focus="evil"))
     assert HOSTILE in page.locator("h1").inner_text()
     page.locator("#search").fill("<svg")
@@ -288,9 +305,7 @@ def test_save_as_png_downloads_the_current_view(map_page, bundled, tmp_path):
     blob = target.read_bytes()
     assert blob[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", blob[16:24])
-    canvas = page.evaluate(
-        "[document.querySelector('#map canvas').width, document.querySelector('#map canvas').height]"
-    )
+    canvas = page.evaluate("(c => [c.width, c.height])(document.querySelector('#map canvas'))")
     assert width == canvas[0] and height > canvas[1]  # the view plus its caption line
     assert info.value.suggested_filename.endswith(".png")
     assert_clean(map_page)
@@ -300,8 +315,22 @@ def test_money_text_in_the_page_matches_the_python_formatting(map_page, bundled)
     analysis, path = bundled
     page = map_page.open(path)
     rng = random.Random(8)
-    values = sorted({float(v) for v in analysis.dataset.deals["amount_usd"].dropna()}
-                    | {round(10 ** rng.uniform(0, 13.5), rng.choice([0, 2])) for _ in range(300)})  # fmt: skip
+    drawn = {float(v) for v in analysis.dataset.deals["amount_usd"].dropna()}
+    spread = {round(10 ** rng.uniform(0, 13.5), rng.choice([0, 2])) for _ in range(300)}
+    values = sorted(drawn | spread)
     shown = page.evaluate("values => values.map(dealgraph.formatUsd)", values)
     assert shown == [format_usd(v) for v in values]
+    assert_clean(map_page)
+
+
+def test_a_data_set_without_deals_in_force_gives_an_empty_map(map_page, load, tmp_path):
+    data = load(
+        [deal("gone", "a", "b", status="cancelled")], [entity("a"), entity("b"), entity("c")]
+    )
+    analysis = analyze(data)
+    page = map_page.open(write_map(analysis, tmp_path / "map.html"))
+    assert page.evaluate(SHOWN_NODES) == [] and page.evaluate(SHOWN_EDGES) == []
+    assert page.locator("#summary").inner_text().startswith("0 entities")
+    page = map_page.open(write_map(analysis, tmp_path / "focus.html", focus="c"))
+    assert page.evaluate(SHOWN_NODES) == ["c"]  # the focus alone, though it has no deals
     assert_clean(map_page)

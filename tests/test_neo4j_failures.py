@@ -112,9 +112,15 @@ def test_a_load_killed_half_way_leaves_all_or_nothing(auth_server, make_data):
             killed.wait(60)
 
     outcome: list[object] = []
-    loader = threading.Thread(target=lambda: outcome.append(_try_load(store, big, progress)))
+
+    def load_big() -> None:
+        outcome.append(_try_load(store, big, progress))
+        halfway.set()  # a load that ended early must not leave the test waiting
+
+    loader = threading.Thread(target=load_big)
     loader.start()
     assert halfway.wait(120), "the load never reached half-way"
+    assert not outcome, f"the load ended before half-way: {outcome}"
     auth_server.kill()
     killed.set()
     loader.join(120)

@@ -38,7 +38,9 @@ def spring_positions(
     graph = nx.Graph()
     graph.add_nodes_from(sorted(set(nodes)))
     graph.add_edges_from((a, b) for a, b in edges if a != b)
-    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
+    parts = sorted(
+        (sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0])
+    )
     rng = np.random.default_rng(seed)
     laid = [_part_positions(graph.subgraph(part), part, rng) for part in parts]
     placed = _pack(laid)
@@ -50,7 +52,9 @@ def spring_positions(
             for node, (x, y) in sorted(placed.items())}  # fmt: skip
 
 
-def _part_positions(graph: nx.Graph, order: list[str], rng: np.random.Generator) -> tuple[dict, float]:
+def _part_positions(
+    graph: nx.Graph, order: list[str], rng: np.random.Generator
+) -> tuple[dict, float]:
     """One connected part laid out in a disc around (0, 0); returns (positions, radius)."""
     n = len(order)
     radius = SPACING * np.sqrt(n) / 2

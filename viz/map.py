@@ -13,8 +13,9 @@ What goes into the data:
   later row replaces it (`until`), so the page's date slider shows the map as of any deal
   date by the same rules as `queries.flow.deals_in_force`;
 - the entities at either end of those deals, with positions from `layout.spring_positions`;
-  `focus` keeps an entity's neighbourhood, and graphs over `MAX_ENTITIES` keep the entities
-  with the most money through them, saying so on the page;
+  `focus` keeps an entity's neighbourhood; beyond `MAX_ENTITIES` the map keeps the entities
+  with the most money through them and beyond `MAX_DEALS` the largest deals among them,
+  saying so on the page;
 - the circular-flow alerts (the headline), then the concentration alerts, largest first.
 """
 
@@ -31,17 +32,20 @@ from pathlib import Path
 import jinja2
 import networkx as nx
 import pandas as pd
-from markupsafe import Markup
-
-from dealgraph import __version__
-from dealgraph.errors import DealgraphError
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.queries.alerts import format_usd
 from dealgraph.queries.analysis import Analysis
 from dealgraph.queries.flow import FlowFilter, deal_values
 from dealgraph.viz.layout import spring_positions
+from markupsafe import Markup
 
-MAX_ENTITIES = 2000  # the largest graph that stays responsive (benchmarks/map_figures.py)
+from dealgraph import __version__
+from dealgraph.errors import DealgraphError
+
+# The largest graph that stays responsive (benchmarks/map_figures.py, docs/map.md): beyond
+# it the map draws the entities with the most money through them, then the largest deals.
+MAX_ENTITIES = 2000
+MAX_DEALS = 6000
 MAX_ALERTS_LISTED = 300  # per section; alerts.json holds them all
 MIN_AMOUNTS = (1e8, 1e9, 1e10, 1e11)  # the page's minimum-amount choices
 WIDTH_SCALE = (1e7, 1e11, 1.0, 10.0)  # $10M or less -> 1 px, $100B or more -> 10 px
@@ -56,7 +60,9 @@ _DEAL_FIELDS = (
 )  # fmt: skip
 
 
-def write_map(analysis: Analysis, path: str | Path, *, focus: str | None = None, hops: int = 1) -> Path:
+def write_map(
+    analysis: Analysis, path: str | Path, *, focus: str | None = None, hops: int = 1
+) -> Path:
     """Write the interactive map of `analysis` to `path` (one HTML file) and return the path.
 
     `focus` (an entity id) keeps only the entities within `hops` deals of it, whatever the
@@ -73,56 +79,80 @@ def write_map(analysis: Analysis, path: str | Path, *, focus: str | None = None,
 def map_data(analysis: Analysis, *, focus: str | None = None, hops: int = 1) -> dict:
     """Everything the page shows, as plain JSON-ready data (see the module docstring)."""
     dataset = analysis.dataset
-    flow = analysis.options.flow
-    spans = deal_spans(dataset.deals, flow)
-    in_force = analysis.deals
-    notes = []
-    keep = set(spans["from_entity"]) | set(spans["to_entity"])
-    if focus is not None:
-        keep = _neighbourhood(analysis, focus, hops)
-        name = dataset.entity_name(focus)
-        notes.append(f"Showing the {len(keep)} entities within {hops} deal{'s' * (hops != 1)} "
-                     f"of {name}, of {_entity_count(spans)} in the data.")  # fmt: skip
-    if len(keep) > MAX_ENTITIES:
-        total = len(keep)
-        keep = _top_entities(in_force, keep, MAX_ENTITIES)
-        notes.append(f"Showing the {MAX_ENTITIES:,} entities with the most money through them, "
-                     f"of {total:,}: use --focus ENTITY to see the others' neighbourhoods.")  # fmt: skip
-    spans = spans[spans["from_entity"].isin(keep) & spans["to_entity"].isin(keep)]
-    positions = spring_positions(sorted(keep), zip(spans["from_entity"], spans["to_entity"]))
+    keep, spans, notes = _drawn(analysis, focus, hops)
+    ends = spans[["from_entity", "to_entity"]].itertuples(index=False, name=None)
+    positions = spring_positions(sorted(keep), ends)
     entities = [
         _entity_record(row, positions[row["id"]])
         for row in dataset.entities.loc[sorted(keep)].to_dict("records")
     ]
     deals = _deal_records(spans)
-    dates = sorted({d["date"] for d in deals} | {d["until"] for d in deals if d["until"]})
-    loops, loops_left = _alerts(analysis, "circular_flow", keep)
-    concentration, conc_left = _alerts(analysis, "concentration", keep)
+    drawn = {d["id"] for d in deals}
+    loops, loops_left = _alerts(analysis, "circular_flow", keep, drawn)
+    concentration, concentration_left = _alerts(analysis, "concentration", keep, drawn)
     if analysis.loops.truncated:
-        notes.append(f"The loop search stopped at {analysis.loops.limit:,} loops: "
-                     "more loops exist than are listed.")  # fmt: skip
+        notes.append(
+            f"The loop search stopped at {analysis.loops.limit:,} loops: "
+            "more loops exist than are listed."
+        )
+    title = "AI financing map"
     return {
-        "title": f"AI financing map: around {dataset.entity_name(focus)}" if focus else "AI financing map",
+        "title": f"{title}: around {dataset.entity_name(focus)}" if focus else title,
         "version": __version__,
-        "as_of": flow.as_of,
+        "as_of": analysis.options.flow.as_of,
         "focus": focus,
         "notes": notes,
         "entities": entities,
         "deals": deals,
-        "dates": dates,
-        "alerts": {"loops": loops, "concentration": concentration,
-                   "loops_not_listed": loops_left, "concentration_not_listed": conc_left},
+        "dates": sorted({d["date"] for d in deals} | {d["until"] for d in deals if d["until"]}),
+        "alerts": {
+            "loops": loops,
+            "concentration": concentration,
+            "loops_not_listed": loops_left,
+            "concentration_not_listed": concentration_left,
+        },
         "entity_kinds": _kinds(SCHEMA.entity_kinds, {e["kind"] for e in entities}),
         "deal_kinds": _kinds(SCHEMA.deal_kinds, {d["kind"] for d in deals}),
         "min_amounts": [{"value": a, "text": format_usd(a)} for a in MIN_AMOUNTS],
         "width_legend": [{"text": format_usd(a), "width": edge_width(a)} for a in LEGEND_AMOUNTS],
-        "node_scale": {"low": NODE_SCALE[0], "high": NODE_SCALE[1], "min": NODE_SCALE[2],
-                       "max": NODE_SCALE[3], "low_text": format_usd(NODE_SCALE[0]),
-                       "high_text": format_usd(NODE_SCALE[1])},
-    }  # fmt: skip
+        "node_scale": dict(
+            zip(("low", "high", "min", "max"), NODE_SCALE, strict=True),
+            low_text=format_usd(NODE_SCALE[0]),
+            high_text=format_usd(NODE_SCALE[1]),
+        ),
+    }
 
 
-def deal_spans(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataFrame:
+def _drawn(analysis: Analysis, focus: str | None, hops: int) -> tuple[set, pd.DataFrame, list]:
+    """The entities and deals the map draws, and notes that say what it leaves out."""
+    spans = deal_spans(analysis.dataset.deals, analysis.options.flow)
+    keep = set(spans["from_entity"]) | set(spans["to_entity"])
+    notes = []
+    if focus is not None:
+        total = len(keep)
+        keep = _neighbourhood(analysis, focus, hops)
+        notes.append(
+            f"Showing the {len(keep)} entities within {hops} deal{'s' * (hops != 1)} of "
+            f"{analysis.dataset.entity_name(focus)}, of {total} in the data."
+        )
+    if len(keep) > MAX_ENTITIES:
+        total = len(keep)
+        keep = _top_entities(analysis.deals, keep, MAX_ENTITIES)
+        notes.append(
+            f"Showing the {MAX_ENTITIES:,} entities with the most money through them, of "
+            f"{total:,}: use --focus ENTITY to see the others' neighbourhoods."
+        )
+    spans = spans[spans["from_entity"].isin(keep) & spans["to_entity"].isin(keep)]
+    if len(spans) > MAX_DEALS:
+        notes.append(
+            f"Drawing the {MAX_DEALS:,} largest of the {len(spans):,} deals between them "
+            "(undisclosed amounts count as smallest)."
+        )
+        spans = _largest_deals(spans, MAX_DEALS)
+    return keep, spans, notes
+
+
+def deal_spans(deals: pd.DataFrame, flow: FlowFilter) -> pd.DataFrame:
     """Every deal that is in force at some date up to `flow.as_of`, with an `until` column.
 
     A deal is in force as of a date T when its `date` is on or before T and its `until` (the
@@ -143,7 +173,8 @@ def deal_spans(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataF
     kept = visible[visible["status"] != "cancelled"]
     if flow.kinds is not None:
         kept = kept[kept["kind"].isin(flow.kinds)]
-    kept = kept.assign(until=[until.get(deal_id, "") for deal_id in kept["id"]])
+    ended = pd.Series([until.get(i, "") for i in kept["id"]], index=kept.index, dtype="str")
+    kept = kept.assign(until=ended)
     never = (kept["until"] != "") & (kept["until"] <= kept["date"])
     return kept[~never].sort_values("id")
 
@@ -194,17 +225,13 @@ def _csp_hash(script: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def _entity_count(spans: pd.DataFrame) -> int:
-    return len(set(spans["from_entity"]) | set(spans["to_entity"]))
-
-
 def _neighbourhood(analysis: Analysis, focus: str, hops: int) -> set[str]:
     """The entities within `hops` deals in force of `focus`, in either direction."""
     entities = analysis.dataset.entities
     if focus not in entities.index:
-        names = {str(n).lower(): i for i, n in zip(entities["id"], entities["name"])}
-        for entity_id, aliases in zip(entities["id"], entities["aliases"]):
-            names.update({a.lower(): entity_id for a in aliases})
+        names = {}
+        for entity_id, name, aliases in entities[["id", "name", "aliases"]].itertuples(index=False):
+            names.update({label.lower(): entity_id for label in (entity_id, name, *aliases)})
         hint = names.get(focus.lower())
         tip = f"did you mean {hint!r}?" if hint else "use an entity id from entities.csv"
         raise DealgraphError(f"unknown entity {focus!r} for --focus: {tip}")
@@ -212,17 +239,24 @@ def _neighbourhood(analysis: Analysis, focus: str, hops: int) -> set[str]:
         raise DealgraphError(f"--hops must be 0 or more, not {hops}")
     graph = nx.Graph()
     graph.add_node(focus)
-    graph.add_edges_from(zip(analysis.deals["from_entity"], analysis.deals["to_entity"]))
+    graph.add_edges_from(analysis.deals[["from_entity", "to_entity"]].itertuples(index=False))
     return set(nx.ego_graph(graph, focus, radius=hops))
 
 
 def _top_entities(in_force: pd.DataFrame, candidates: set[str], count: int) -> set[str]:
     """The `count` candidates with the most money through them (in + out), ties by id."""
     values = in_force.assign(_value=deal_values(in_force).fillna(0.0))
-    through = pd.concat([values.groupby("from_entity")["_value"].sum(),
-                         values.groupby("to_entity")["_value"].sum()]).groupby(level=0).sum()  # fmt: skip
+    sides = [values.groupby(end)["_value"].sum() for end in ("from_entity", "to_entity")]
+    through = pd.concat(sides).groupby(level=0).sum()
     ranked = sorted(candidates, key=lambda e: (-float(through.get(e, 0.0)), e))
     return set(ranked[:count])
+
+
+def _largest_deals(spans: pd.DataFrame, count: int) -> pd.DataFrame:
+    """The `count` deals of largest value (undisclosed last, ties by id), in id order."""
+    ranked = spans.assign(_value=deal_values(spans).fillna(-1.0))
+    ranked = ranked.sort_values(["_value", "id"], ascending=[False, True]).head(count)
+    return ranked.drop(columns="_value").sort_values("id")
 
 
 def _entity_record(row: dict, position: tuple[float, float]) -> dict:
@@ -246,12 +280,13 @@ def _deal_records(spans: pd.DataFrame) -> list[dict]:
     """
     records = []
     seen: dict[tuple[str, str], int] = {}
-    pairs = set(zip(spans["from_entity"], spans["to_entity"]))
+    pairs = set(spans[["from_entity", "to_entity"]].itertuples(index=False, name=None))
     values = deal_values(spans)
-    for row, value in zip(spans.to_dict("records"), values):
+    for row, value in zip(spans.to_dict("records"), values, strict=True):
         pair = (row["from_entity"], row["to_entity"])
         rank = seen[pair] = seen.get(pair, -1) + 1
-        bend = 0.0 if rank == 0 and pair[::-1] not in pairs else round(min(0.15 + 0.12 * rank, 0.75), 2)
+        alone = rank == 0 and pair[::-1] not in pairs
+        bend = 0.0 if alone else round(min(0.15 + 0.12 * rank, 0.75), 2)
         known = None if pd.isna(value) else float(value)
         extra = {k: _text(v) for k, v in row.items() if k not in _DEAL_FIELDS and _text(v)}
         records.append({
@@ -270,7 +305,9 @@ def _deal_records(spans: pd.DataFrame) -> list[dict]:
 
 def amount_text(deal: dict) -> str:
     """`$10B`, `$1B–$2B`, `from $1B`, or `undisclosed` (with a ceiling when one is known)."""
-    amount, low, high = (_number(deal.get(k)) for k in ("amount_usd", "amount_low_usd", "amount_high_usd"))
+    amount, low, high = (
+        _number(deal.get(k)) for k in ("amount_usd", "amount_low_usd", "amount_high_usd")
+    )
     if amount is not None:
         return format_usd(amount)
     if low is not None and high is not None:
@@ -282,21 +319,27 @@ def amount_text(deal: dict) -> str:
     return "undisclosed"
 
 
-def _alerts(analysis: Analysis, kind: str, keep: set[str]) -> tuple[list[dict], int]:
-    """The alerts of one kind whose entities are all drawn, largest first, and how many
-    more there are than `MAX_ALERTS_LISTED`."""
-    found = [a for a in analysis.alerts if a.kind == kind and set(a.entities) <= keep]
+def _alerts(
+    analysis: Analysis, kind: str, keep: set[str], drawn: set[str]
+) -> tuple[list[dict], int]:
+    """The alerts of one kind that the map can show, largest first, and how many more there
+    are than `MAX_ALERTS_LISTED`: their entities drawn and, for a loop, every deal too.
+
+    Each alert carries what a click highlights: its entities and both ends of its deals
+    (a concentration alert's counterparties), as far as they are drawn."""
+    found = [a for a in analysis.alerts if a.kind == kind and set(a.entities) <= keep
+             and (kind != "circular_flow" or set(a.deal_ids) <= drawn)]  # fmt: skip
     found.sort(key=lambda a: (a.amount_usd is None, -(a.amount_usd or 0.0), a.id))
     deals = analysis.dataset.deals
+    ends = dict(zip(deals["id"], zip(deals["from_entity"], deals["to_entity"], strict=True),
+                    strict=True))  # fmt: skip
     listed = []
     for alert in found[:MAX_ALERTS_LISTED]:
-        ends = set(deals.loc[list(alert.deal_ids), "from_entity"]) | set(
-            deals.loc[list(alert.deal_ids), "to_entity"]
-        )
+        touched = {e for deal_id in alert.deal_ids for e in ends[deal_id]} | set(alert.entities)
         record = alert.as_dict()
         del record["sources"]  # the page shows each deal's own source
         record["amount_text"] = format_usd(alert.amount_usd)
-        record["highlight"] = sorted((ends | set(alert.entities)) & keep)
+        record["highlight"] = sorted(touched & keep)
         listed.append(record)
     return listed, max(0, len(found) - MAX_ALERTS_LISTED)
 

@@ -438,7 +438,7 @@
     }
     byId("clear").disabled = !alert;
     render();
-    if (alert) network.fit({ nodes: alert.highlight, animation: false });
+    if (alert) network.fit({ nodes: alert.highlight, maxZoomLevel: 1.2, animation: false });
   }
 
   byId("clear").addEventListener("click", () => setHighlight(null));

@@ -1,0 +1,88 @@
+"""Loading 100,000 deals into Neo4j, against a bare `UNWIND $rows CREATE` of the same rows.
+
+A real server (the one the tests use: Neo4j Community from Maven Central, Java 17) is
+started under build/bench/neo4j and stopped at the end; or NEO4J_URI points at one (its
+database is wiped). Both runs start from an empty database with the constraints in place.
+The store's load MERGEs (idempotent, one transaction); the baseline CREATEs blindly, in
+batches of the same size. Our load is also timed at other batch sizes, to choose one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from datasets import BENCH, ROOT, dataset
+
+sys.path.insert(0, str(ROOT / "tests"))
+
+from neo4j import GraphDatabase  # noqa: E402
+from neo4j_server import Neo4jServer  # noqa: E402
+
+from dealgraph.graph import neo4j_rows  # noqa: E402
+from dealgraph.graph.neo4j_store import BATCH, Neo4jStore  # noqa: E402
+from dealgraph.loaders import load_dataset  # noqa: E402
+
+SIZE = 100_000
+WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+CREATE_ENTITIES = "UNWIND $rows AS r CREATE (e:Entity) SET e = r.props"
+CREATE_DEALS = """
+UNWIND $rows AS r
+MATCH (a:Entity {id: r.source}), (b:Entity {id: r.target})
+CREATE (a)-[d:DEAL]->(b) SET d = r.props
+"""
+
+
+def _bare_create(driver, entities: list[dict], deals: list[dict], batch: int) -> None:
+    with driver.session() as session:
+        for statement, rows in ((CREATE_ENTITIES, entities), (CREATE_DEALS, deals)):
+            for start in range(0, len(rows), batch):
+                session.execute_write(lambda tx, b=rows[start : start + batch], s=statement:
+                                      tx.run(s, rows=b).consume())  # fmt: skip
+
+
+def rows(batch_sizes: tuple[int, ...] = (1000, 5000, 10000)) -> list[dict]:
+    data = load_dataset([dataset(SIZE)])
+    entity_rows = [{"props": r["props"]} for r in neo4j_rows.entity_rows(data.entities)]
+    deal_rows = neo4j_rows.deal_rows(data.deals)
+    server = None
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        server = Neo4jServer(BENCH / "neo4j").start()
+        uri = server.uri
+    auth = (os.environ.get("NEO4J_USERNAME", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
+    driver = GraphDatabase.driver(uri, auth=auth if auth[1] else None)
+    store = Neo4jStore(driver)
+    out = []
+    try:
+        def timed(action) -> float:
+            driver.execute_query(WIPE)
+            store.ensure_schema()
+            started = time.perf_counter()
+            action()
+            return time.perf_counter() - started
+
+        base = timed(lambda: _bare_create(driver, entity_rows, deal_rows, BATCH))
+        out.append(_row(f"UNWIND CREATE (batch {BATCH})", base, None))
+        for size in batch_sizes:
+            took = timed(lambda s=size: store.load(data, batch_size=s))
+            out.append(_row(f"dealgraph load (batch {size})", took, base))
+    finally:
+        driver.close()
+        if server:
+            server.stop()
+    return out
+
+
+def _row(step: str, wall: float, base: float | None) -> dict:
+    rate = SIZE / wall
+    return {
+        "size": "100k",
+        "step": f"{step}: {rate:,.0f} deals/s",
+        "wall_s": wall,
+        "peak_mb": None,
+        "baseline": "UNWIND CREATE" if base else "",
+        "ratio": wall / base if base else None,
+    }

@@ -1,0 +1,35 @@
+"""Helpers for the risk tests (issue 7): company figures next to `make_data`'s folders, and
+the CLI through click's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import write_csv
+from dealgraph.loaders.financials import FINANCIAL_COLUMNS
+
+from dealgraph.cli import main
+
+
+def write_financials(folder: Path, rows: list[dict], name: str = "financials.csv") -> Path:
+    """Write `rows` as a financials file into `folder` (standard columns, then extra ones)."""
+    columns = list(dict.fromkeys([*FINANCIAL_COLUMNS, *(k for row in rows for k in row)]))
+    write_csv(folder / name, columns, rows)
+    return folder
+
+
+def run(*args, ok: bool = True):
+    """Invoke `dealgraph ARGS`; with `ok`, insist on exit status 0."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def run_json(*args) -> list[dict]:
+    """`dealgraph ARGS --format json`, parsed (stderr notes kept apart)."""
+    result = CliRunner().invoke(main, [*map(str, args), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
