@@ -48,12 +48,16 @@ def rows(sizes: list[int]) -> list[dict]:
             measured = run_step(SETUP.format(folder=folder) + setup, call)
             per_deal = measured["wall_s"] / size
             first.setdefault(step, per_deal)
-            out.append({
-                "size": LABELS[size],
-                "step": step,
-                "wall_s": measured["wall_s"],
-                "peak_mb": measured["peak_mb"],
-                "baseline": "" if size == smallest else f"same step at {LABELS[smallest]}, per deal",
-                "ratio": None if size == smallest else per_deal / first[step],
-            })  # fmt: skip
+            out.append(
+                {
+                    "size": LABELS[size],
+                    "step": step,
+                    "wall_s": measured["wall_s"],
+                    "peak_mb": measured["peak_mb"],
+                    "baseline": ""
+                    if size == smallest
+                    else f"same step at {LABELS[smallest]}, per deal",
+                    "ratio": None if size == smallest else per_deal / first[step],
+                }
+            )
     return out

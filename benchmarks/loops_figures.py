@@ -44,14 +44,22 @@ def rows(lengths: tuple[int, ...] = (3, 4), with_networkx: bool = True) -> list[
         counts = {m["result"] for m in measured.values()}
         if len(counts) != 1:
             raise AssertionError(f"engines disagree on the loops of length <= {length}: {measured}")
-        baseline = "networkx simple_cycles" if "networkx simple_cycles" in measured else "igraph simple_cycles"
+        baseline = (
+            "networkx simple_cycles"
+            if "networkx simple_cycles" in measured
+            else "igraph simple_cycles"
+        )
         for engine, m in measured.items():
-            out.append({
-                "size": f"5k entities/45k pairs, L<={length} ({m['result']:,} loops)",
-                "step": engine,
-                "wall_s": m["wall_s"],
-                "peak_mb": m["peak_mb"],
-                "baseline": baseline if engine != baseline else "",
-                "ratio": m["wall_s"] / measured[baseline]["wall_s"] if engine != baseline else None,
-            })  # fmt: skip
+            out.append(
+                {
+                    "size": f"5k entities/45k pairs, L<={length} ({m['result']:,} loops)",
+                    "step": engine,
+                    "wall_s": m["wall_s"],
+                    "peak_mb": m["peak_mb"],
+                    "baseline": baseline if engine != baseline else "",
+                    "ratio": m["wall_s"] / measured[baseline]["wall_s"]
+                    if engine != baseline
+                    else None,
+                }
+            )
     return out

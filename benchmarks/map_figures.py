@@ -25,10 +25,11 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import write_dataset  # noqa: E402
+
 from dealgraph.loaders import load_dataset  # noqa: E402
 from dealgraph.queries.analysis import Options, analyze  # noqa: E402
 from dealgraph.viz import map as map_module  # noqa: E402
-from synthetic import write_dataset  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 # Synthetic hub-heavy graphs hold millions of loops; the map lists the largest 300 anyway, so
@@ -80,8 +81,10 @@ def measure(name: str, specs: list, folder: Path, browser) -> dict:
     path = map_module.write_map(analysis, folder / f"{name}.html")
     written = time.perf_counter()
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-               else route.abort())  # fmt: skip
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
+    )
     opened = time.perf_counter()
     page.goto(path.as_uri())
     page.evaluate(DRAWN_AND_IDLE)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 from datasets import BENCH, ROOT, dataset
 
@@ -39,8 +38,11 @@ def _bare_create(driver, entities: list[dict], deals: list[dict], batch: int) ->
     with driver.session() as session:
         for statement, rows in ((CREATE_ENTITIES, entities), (CREATE_DEALS, deals)):
             for start in range(0, len(rows), batch):
-                session.execute_write(lambda tx, b=rows[start : start + batch], s=statement:
-                                      tx.run(s, rows=b).consume())  # fmt: skip
+                session.execute_write(
+                    lambda tx, b=rows[start : start + batch], s=statement: tx.run(
+                        s, rows=b
+                    ).consume()
+                )
 
 
 def rows(batch_sizes: tuple[int, ...] = (1000, 5000, 10000)) -> list[dict]:
@@ -57,6 +59,7 @@ def rows(batch_sizes: tuple[int, ...] = (1000, 5000, 10000)) -> list[dict]:
     store = Neo4jStore(driver)
     out = []
     try:
+
         def timed(action) -> float:
             driver.execute_query(WIPE)
             store.ensure_schema()

@@ -22,7 +22,8 @@ def rows(sizes: list[int]) -> list[dict]:
             f"len(pd.read_csv({deals!r}, dtype=str, keep_default_na=False))",
         )
         load = run_step(
-            "from dealgraph.loaders import load_dataset", f"len(load_dataset([{str(folder)!r}]).deals)"
+            "from dealgraph.loaders import load_dataset",
+            f"len(load_dataset([{str(folder)!r}]).deals)",
         )
         label = LABELS[size]
         out.append(_row(label, "read_csv (pandas defaults)", base))

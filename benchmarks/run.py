@@ -30,8 +30,10 @@ def machine() -> str:
     import os
 
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"{memory:.0f} GiB, Python {platform.python_version()}, {platform.system()}")  # fmt: skip
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{memory:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+    )
 
 
 def render(rows: list[dict], markdown: bool) -> str:
@@ -58,7 +60,9 @@ def render(rows: list[dict], markdown: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1k,10k,100k,1M", help="deal counts: 1k,10k,100k,1M")
-    parser.add_argument("--skip", default="", help="figures to leave out: reading,loops,pipeline,analysis,neo4j")
+    parser.add_argument(
+        "--skip", default="", help="figures to leave out: reading,loops,pipeline,analysis,neo4j"
+    )
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     sizes = [SIZES[s.strip()] for s in args.sizes.split(",") if s.strip()]

@@ -30,19 +30,28 @@ def power_law_pairs(entities: int, pairs: int, seed: int = 7, alpha: float = 2.3
     found = np.empty((0, 2), dtype=np.int64)
     while len(found) < pairs:
         need = int((pairs - len(found)) * 1.3) + 100
-        batch = np.column_stack([rng.choice(entities, need, p=out_p), rng.choice(entities, need, p=in_p)])
+        batch = np.column_stack(
+            [rng.choice(entities, need, p=out_p), rng.choice(entities, need, p=in_p)]
+        )
         batch = batch[batch[:, 0] != batch[:, 1]]
         found = np.unique(np.vstack([found, batch]), axis=0)
     return found[rng.permutation(len(found))[:pairs]]
 
 
-def write_dataset(folder: Path, entities: int, deals: int, pairs: int | None = None, seed: int = 7) -> Path:
+def write_dataset(
+    folder: Path, entities: int, deals: int, pairs: int | None = None, seed: int = 7
+) -> Path:
     """Write entities.csv and deals.csv: `deals` rows over `pairs` distinct entity pairs."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed + 1)
     pair_index = power_law_pairs(entities, pairs or min(deals, entities * 9), seed)
-    chosen = np.concatenate([np.arange(len(pair_index)), rng.integers(0, len(pair_index), deals - len(pair_index))]) \
-        if deals > len(pair_index) else np.arange(deals)
+    chosen = (
+        np.concatenate(
+            [np.arange(len(pair_index)), rng.integers(0, len(pair_index), deals - len(pair_index))]
+        )
+        if deals > len(pair_index)
+        else np.arange(deals)
+    )
     ids = [f"e{i:07d}" for i in range(entities)]
     with (folder / "entities.csv").open("w", newline="") as handle:
         out = csv.writer(handle)
@@ -56,11 +65,22 @@ def write_dataset(folder: Path, entities: int, deals: int, pairs: int | None = N
     kinds = rng.choice(DEAL_KINDS, len(chosen))
     with (folder / "deals.csv").open("w", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(["id", "date", "from_entity", "to_entity", "kind", "amount_usd", "status",
-                      "source_url"])
+        out.writerow(
+            ["id", "date", "from_entity", "to_entity", "kind", "amount_usd", "status", "source_url"]
+        )
         for n, p in enumerate(chosen):
             s, t = pair_index[p]
             amount = "" if unknown[n] else f"{amounts[n]:.0f}"
-            out.writerow([f"d{n:08d}", dates[n], ids[s], ids[t], kinds[n], amount, "announced",
-                          f"https://example.com/d{n}"])
+            out.writerow(
+                [
+                    f"d{n:08d}",
+                    dates[n],
+                    ids[s],
+                    ids[t],
+                    kinds[n],
+                    amount,
+                    "announced",
+                    f"https://example.com/d{n}",
+                ]
+            )
     return folder

@@ -30,6 +30,7 @@ from dealgraph.queries.flow import FlowFilter
 from dealgraph.queries.loop_profile import deal_terms, loop_profile, parse_span
 from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH, Loop, largest_first
 from dealgraph.render import FORMATS, render
+from dealgraph.stream_output import write_alerts_jsonl
 
 
 class UserError(click.ClickException):
@@ -184,18 +185,22 @@ def open_dataset(data: tuple[str, ...]) -> DataSet:
     return neo4j_dataset(data) or load_dataset(data or (BUNDLED,))
 
 
-def run_analysis(
-    data, as_of, kinds, include_rumored, max_length, min_amount, limit, max_span=None, **_
-) -> Analysis:
+def analysis_options(
+    as_of, kinds, include_rumored, max_length, min_amount, limit, max_span=None, **_
+) -> Options:
+    """The filter options shared by every analysis command, as `Options`."""
     flow = FlowFilter(as_of=as_of, kinds=kinds, include_rumored=include_rumored)
-    options = Options(
+    return Options(
         flow=flow,
         max_length=max_length,
         min_amount=min_amount,
         limit=limit,
         max_span_days=max_span,
     )
-    result = analyze(open_dataset(data), options)
+
+
+def run_analysis(data, **filters) -> Analysis:
+    result = analyze(open_dataset(data), analysis_options(**filters))
     if result.loops.truncated:
         click.echo(
             f"Warning: loop search stopped at {result.loops.limit:,} loops (--limit); "
@@ -429,7 +434,13 @@ ALERT_COLUMNS = [
 @user_errors
 def alerts(fmt, output, fail_on, since, **options) -> None:
     """Findings with severity and sources: circular flows, concentration, vendor financing
-    and stress."""
+    and stress. JSON Lines stream: each loop's alert is written as the search finds it."""
+    if fmt == "jsonl" and since is None:
+        dataset = open_dataset(options.pop("data"))
+        worst = write_alerts_jsonl(dataset, analysis_options(**options), output)
+        if fail_on and worst and severity_at_least(worst, fail_on):
+            sys.exit(1)
+        return
     analysis = run_analysis(**options)
     rows = [a.as_dict() for a in analysis.alerts]
     columns = ALERT_COLUMNS

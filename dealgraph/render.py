@@ -16,19 +16,19 @@ from collections.abc import Sequence
 FORMATS = ("table", "json", "jsonl", "csv")
 
 
-def _plain(value: object) -> object:
+def plain(value: object) -> object:
     """JSON-safe: NaN becomes null, tuples become lists."""
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 
 def _flat(value: object) -> str:
-    value = _plain(value)
+    value = plain(value)
     if value is None:
         return ""
     if isinstance(value, list):
@@ -44,9 +44,9 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None)
     """The text of `rows` in `fmt`; `columns` fixes the order (and the CSV header if empty)."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
-        return json.dumps([_plain(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
+        return json.dumps([plain(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
     if fmt == "jsonl":
-        return "".join(json.dumps(_plain(r), ensure_ascii=False) + "\n" for r in rows)
+        return "".join(json.dumps(plain(r), ensure_ascii=False) + "\n" for r in rows)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable
 
 import pandas as pd
+
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders.financials import FIGURE_COLUMNS, FINANCIAL_COLUMNS
 from dealgraph.loaders.validate import AMOUNT_COLUMNS, DEAL_COLUMNS, ENTITY_COLUMNS

@@ -24,14 +24,14 @@ import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from dealgraph.graph import neo4j_rows as rows
-from dealgraph.graph import neo4j_statements as cypher
-from dealgraph.graph.model import DataSet
-from dealgraph.graph.neo4j_connection import store_errors
 from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, ManagedTransaction, RoutingControl
 from neo4j import time as neo4j_time
 
 from dealgraph.errors import StoreError
+from dealgraph.graph import neo4j_rows as rows
+from dealgraph.graph import neo4j_statements as cypher
+from dealgraph.graph.model import DataSet
+from dealgraph.graph.neo4j_connection import store_errors
 
 MIN_VERSION = (5, 26)  # dynamic labels and types (`SET e:$(label)`) arrived in 5.26
 BATCH = 1000

@@ -12,12 +12,12 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+
+from dealgraph.errors import DataError, Problem
 from dealgraph.graph.model import DataSet
 from dealgraph.loaders.financials import check_financials, stack_financials
 from dealgraph.loaders.tables import FILE, FORMATS, ROW, TABLES, read_table, table_of
 from dealgraph.loaders.validate import Checker, check_deals, check_entities
-
-from dealgraph.errors import DataError, Problem
 
 BUNDLED = "bundled"
 

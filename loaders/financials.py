@@ -17,10 +17,10 @@ Extra columns are kept.
 from __future__ import annotations
 
 import pandas as pd
-from dealgraph.loaders.tables import FILE, ROW
-from dealgraph.loaders.validate import Checker, with_columns
 
 from dealgraph.errors import Problem
+from dealgraph.loaders.tables import FILE, ROW
+from dealgraph.loaders.validate import Checker, with_columns
 
 FIGURE_COLUMNS = (
     "revenue_usd",

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
+
+from dealgraph.errors import Problem
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders.amounts import parse_amount_column
 from dealgraph.loaders.tables import FILE, ROW
-
-from dealgraph.errors import Problem
 
 ENTITY_COLUMNS = ("id", "name", "kind", "country", "ticker", "aliases")
 DEAL_COLUMNS = (

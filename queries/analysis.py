@@ -6,15 +6,18 @@ see `stress`); concentration alerts weigh amounts against revenue where figures 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
+
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.alerts import (
     Alert,
     concentration_alert,
     loop_alert,
     sort_alerts,
+    source_urls,
     stress_alert,
     vendor_financing_alert,
 )
@@ -22,7 +25,13 @@ from dealgraph.queries.concentration import PERSPECTIVES, Concentration, concent
 from dealgraph.queries.figures import Figure, latest
 from dealgraph.queries.flow import FlowFilter, Hop, deals_in_force, hops
 from dealgraph.queries.loop_profile import deal_terms, loop_profile
-from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH, LoopSearch, find_loops
+from dealgraph.queries.loops import (
+    DEFAULT_LIMIT,
+    DEFAULT_MAX_LENGTH,
+    LoopSearch,
+    find_loops,
+    iter_loops,
+)
 from dealgraph.queries.stress import DEFAULT_THRESHOLD, StressNetwork, entity_sizes
 from dealgraph.queries.vendor_financing import vendor_financing
 
@@ -60,37 +69,86 @@ def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
         span = options.max_span_days
         kept = [loop for loop in search.loops if profiles[loop.entities].span_days <= span]
         search = replace(search, loops=kept)
-    found = [
+    found = _concentration(deals, options)
+    names, source_of = _names(dataset), source_urls(dataset.deals)
+    alerts = [loop_alert(loop, source_of, names, profiles[loop.entities]) for loop in search.loops]
+    alerts += _other_alerts(dataset, deals, hop_map, found, options, names, source_of)
+    return Analysis(dataset, options, deals, hop_map, search, found, sort_alerts(alerts))
+
+
+@dataclass
+class StreamReport:
+    """What `stream_alerts` found, filled in as it goes."""
+
+    loops: int = 0  # loop alerts yielded
+    truncated: bool = False  # the search stopped at `Options.limit` loops
+
+
+def stream_alerts(
+    dataset: DataSet, options: Options = Options(), report: StreamReport | None = None
+) -> Iterator[Alert]:
+    """The alerts of `analyze`, loops first and as the search finds them, then the others
+    (sorted). Nothing keeps the loops, so memory stays flat however many there are: the
+    way to write millions of loop alerts to a file or a pipe."""
+    report = report if report is not None else StreamReport()
+    deals = deals_in_force(dataset.deals, options.flow)
+    hop_map = hops(deals)
+    terms = deal_terms(dataset.deals)
+    names, source_of = _names(dataset), source_urls(dataset.deals)
+    found_loops = iter_loops(hop_map, options.max_length, options.min_amount)
+    for searched, loop in enumerate(found_loops):
+        if searched == options.limit:
+            report.truncated = True
+            break
+        profile = loop_profile(loop, terms)
+        if options.max_span_days is None or profile.span_days <= options.max_span_days:
+            report.loops += 1
+            yield loop_alert(loop, source_of, names, profile)
+    found = _concentration(deals, options)
+    yield from sort_alerts(_other_alerts(dataset, deals, hop_map, found, options, names, source_of))
+
+
+def _names(dataset: DataSet) -> dict[str, str]:
+    return dict(zip(dataset.entities["id"], dataset.entities["name"], strict=True))
+
+
+def _concentration(deals: pd.DataFrame, options: Options) -> list[Concentration]:
+    return [
         c
         for perspective in options.perspectives
         for c in concentration(deals, perspective, min_total=options.min_amount or 0.0)
     ]
-    names = dict(zip(dataset.entities["id"], dataset.entities["name"], strict=True))
-    alerts = [
-        loop_alert(loop, dataset.deals, names, profiles[loop.entities]) for loop in search.loops
-    ]
+
+
+def _other_alerts(
+    dataset: DataSet,
+    deals: pd.DataFrame,
+    hop_map: dict[tuple[str, str], Hop],
+    found: list[Concentration],
+    options: Options,
+    names: dict[str, str],
+    source_of: dict[str, str],
+) -> list[Alert]:
+    """Concentration (weighed against revenue where known), vendor financing and stress."""
     revenue = latest(dataset.financials, "revenue_usd", options.flow.as_of)
-    alerts += [
-        a
-        for c in found
-        if (a := concentration_alert(c, dataset.deals, names, revenue.get(c.entity)))
+    alerts = [
+        a for c in found if (a := concentration_alert(c, source_of, names, revenue.get(c.entity)))
     ]
-    alerts += _risk_alerts(dataset, deals, hop_map, revenue, options, names)
-    return Analysis(dataset, options, deals, hop_map, search, found, sort_alerts(alerts))
+    return alerts + _risk_alerts(deals, hop_map, revenue, options, names, source_of)
 
 
 def _risk_alerts(
-    dataset: DataSet,
     deals: pd.DataFrame,
     hop_map: dict[tuple[str, str], Hop],
     revenue: dict[str, Figure],
     options: Options,
     names: dict[str, str],
+    source_of: dict[str, str],
 ) -> list[Alert]:
     """Vendor financing at least `min_amount`, and each entity's full default that would
     start a cascade (run only for those whose outflows could distress someone)."""
     alerts = [
-        vendor_financing_alert(v, dataset.deals, names)
+        vendor_financing_alert(v, source_of, names)
         for v in vendor_financing(deals)
         if not options.min_amount or (v.returned_usd or 0.0) >= options.min_amount
     ]
@@ -98,5 +156,5 @@ def _risk_alerts(
     for origin in network.could_distress(DEFAULT_THRESHOLD):
         result = network.propagate({origin: 1.0}, DEFAULT_THRESHOLD)
         if result.cascades and result.loss_usd >= (options.min_amount or 0.0):
-            alerts.append(stress_alert(result, dataset.deals, names))
+            alerts.append(stress_alert(result, source_of, names))
     return alerts

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+
 from dealgraph.queries.flow import Hop
 
 _CLOSED = 1e-12  # a row of Q this close to 1 leaks nothing

@@ -12,9 +12,10 @@ counterparty. Only deals with a known value count; the deal ids behind each figu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
+
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.queries.flow import hops
 
@@ -67,23 +68,22 @@ def concentration(
     disclosed part of the hop between the two.
     """
     kinds, own_end = _sides(perspective)
-    by_entity: dict[str, list[Counterparty]] = {}
+    by_entity: dict[str, list[tuple[str, float, tuple[str, ...]]]] = {}
     for hop in hops(deals[deals["kind"].isin(kinds)]).values():
         if hop.amount_usd is None:
             continue
         own, other = (hop.target, hop.source) if own_end == "target" else (hop.source, hop.target)
-        disclosed = tuple(d for d in hop.deal_ids if d not in set(hop.unknown_deal_ids))
-        by_entity.setdefault(own, []).append(Counterparty(other, hop.amount_usd, 0.0, disclosed))
+        undisclosed = set(hop.unknown_deal_ids)
+        disclosed = tuple(d for d in hop.deal_ids if d not in undisclosed)
+        by_entity.setdefault(own, []).append((other, hop.amount_usd, disclosed))
     results = []
     for entity, parties in sorted(by_entity.items()):
-        total = sum(p.amount_usd for p in parties)
+        total = sum(amount for _, amount, _ in parties)
         if total <= 0 or total < min_total:
             continue
-        shared = sorted(
-            (replace(p, share=p.amount_usd / total) for p in parties),
-            key=lambda c: (-c.amount_usd, c.entity),
-        )
+        parties.sort(key=lambda p: (-p[1], p[0]))
+        shared = tuple(Counterparty(e, amount, amount / total, ids) for e, amount, ids in parties)
         hhi = sum(c.share**2 for c in shared)
-        results.append(Concentration(entity, perspective, total, hhi, tuple(shared)))
+        results.append(Concentration(entity, perspective, total, hhi, shared))
     results.sort(key=lambda c: (-c.hhi, -c.total_usd, c.entity))
     return results

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+
 from dealgraph.queries.figures import Figure, latest
 from dealgraph.queries.flow import deal_values
 

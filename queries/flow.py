@@ -79,8 +79,9 @@ def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
     """
     if deals.empty:
         return {}
-    source_codes, sources = pd.factorize(deals["from_entity"], sort=True)
-    target_codes, targets = pd.factorize(deals["to_entity"], sort=True)
+    source_codes, source_index = pd.factorize(deals["from_entity"], sort=True)
+    target_codes, target_index = pd.factorize(deals["to_entity"], sort=True)
+    sources, targets = source_index.tolist(), target_index.tolist()  # plain lists index fast
     id_codes, _ = pd.factorize(deals["id"], sort=True)
     order = np.lexsort((id_codes, target_codes, source_codes))
     src, dst = source_codes[order], target_codes[order]

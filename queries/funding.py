@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+
 from dealgraph.queries.flow import _end_of, deal_values
 
 DEBT_KINDS = frozenset({"debt"})

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+
 from dealgraph.queries.loops import Loop
 
 TIGHT_DAYS = 365
@@ -73,18 +74,20 @@ def _day(text: str) -> date:
     return date.fromisoformat(text if len(text) == 10 else f"{text}-01")
 
 
-def deal_terms(deals: pd.DataFrame) -> dict[str, tuple[str, str, str]]:
-    """Deal id -> (date, status, amount_basis): what `loop_profile` reads, built once."""
+def deal_terms(deals: pd.DataFrame) -> dict[str, tuple[date, str, str]]:
+    """Deal id -> (day signed, status, amount_basis): what `loop_profile` reads, built once
+    (dates parsed here, once per deal, not once per loop through the deal)."""
     columns = (deals["id"], deals["date"], deals["status"], deals["amount_basis"])
-    return {i: (d, s, b) for i, d, s, b in zip(*columns, strict=True)}
+    ids, days, statuses, bases = (column.tolist() for column in columns)
+    return {i: (_day(d), s, b) for i, d, s, b in zip(ids, days, statuses, bases, strict=True)}
 
 
-def loop_profile(loop: Loop, terms: Mapping[str, tuple[str, str, str]]) -> LoopProfile:
+def loop_profile(loop: Loop, terms: Mapping[str, tuple[date, str, str]]) -> LoopProfile:
     """Timing and firmness of `loop`, from `deal_terms` of (at least) its deals."""
     signed, firmest = [], []
     for hop in loop.hops:
         facts = [terms[d] for d in hop.deal_ids]
-        signed.append(min(_day(day) for day, _, _ in facts))
+        signed.append(min(day for day, _, _ in facts))
         firmest.append(
             max((STATUS_RANK.get(s, 0), BASIS_RANK.get(b, 0), s, b) for _, s, b in facts)
         )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 
 import networkx as nx
+
 from dealgraph.queries.flow import Hop
 
 DEFAULT_MAX_LENGTH = 6
@@ -64,14 +66,29 @@ def find_loops(
     """Every loop of 2..`max_length` entities whose amount is at least `min_amount`.
 
     The number of loops can grow exponentially with `max_length`; the search stops after
-    `limit` loops and says so (`truncated`). Loops come in a deterministic order: by their
-    smallest entity, then depth-first in entity-id order.
+    `limit` loops and says so (`truncated`). Loops come in a deterministic order (see
+    `iter_cycles`). To handle loops one at a time, in flat memory, use `iter_loops`.
 
     >>> from dealgraph.queries.flow import Hop
     >>> h = {("a", "b"): Hop("a", "b", 5.0, ("d1",), ("equity",)),
     ...      ("b", "a"): Hop("b", "a", 3.0, ("d2",), ("purchase",))}
     >>> [(l.entities, l.amount_usd) for l in find_loops(h).loops]
     [(('a', 'b'), 3.0)]
+    """
+    loops = list(islice(iter_loops(hop_map, max_length, min_amount), limit + 1))
+    truncated = len(loops) > limit
+    return LoopSearch(loops[:limit], truncated, limit, max_length)
+
+
+def iter_loops(
+    hop_map: Mapping[tuple[str, str], Hop],
+    max_length: int = DEFAULT_MAX_LENGTH,
+    min_amount: float | None = None,
+) -> Iterator[Loop]:
+    """Yield loops as the search finds them (see `find_loops` for what a loop is).
+
+    A loop's amount is its smallest hop, so hops below `min_amount` (or undisclosed) are
+    dropped before the search: fewer hops, same answer, much less work.
     """
     if max_length < 2:
         raise ValueError("max_length must be at least 2")
@@ -81,13 +98,9 @@ def find_loops(
             for pair, hop in hop_map.items()
             if hop.amount_usd is not None and hop.amount_usd >= min_amount
         }
-    loops: list[Loop] = []
     for cycle in iter_cycles(list(hop_map), max_length):
-        if len(loops) == limit:
-            return LoopSearch(loops, True, limit, max_length)
         pairs = zip(cycle, cycle[1:] + cycle[:1], strict=True)
-        loops.append(Loop(tuple(cycle), tuple(hop_map[pair] for pair in pairs)))
-    return LoopSearch(loops, False, limit, max_length)
+        yield Loop(tuple(cycle), tuple(hop_map[pair] for pair in pairs))
 
 
 def iter_cycles(edges: list[tuple[str, str]], max_length: int) -> Iterator[list[str]]:

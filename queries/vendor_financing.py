@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pandas as pd
+
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.queries.flow import Hop, hops
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from dealgraph.graph.neo4j_store import Neo4jStore
 from neo4j import Driver, GraphDatabase
 from neo4j_server import BUILD, Neo4jServer
+
+from dealgraph.graph.neo4j_store import Neo4jStore
 
 # What `from fixtures_neo4j import *` gives conftest: the fixtures.
 __all__ = ["neo4j_driver", "neo4j_env", "neo4j_server", "neo4j_store"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import write_csv
-from dealgraph.loaders.financials import FINANCIAL_COLUMNS
 
 from dealgraph.cli import main
+from dealgraph.loaders.financials import FINANCIAL_COLUMNS
 
 
 def write_financials(folder: Path, rows: list[dict], name: str = "financials.csv") -> Path:

@@ -1,6 +1,7 @@
 """Alerts: severity rules, stable ids, sources behind every number."""
 
 from conftest import deal, entity
+
 from dealgraph.queries.alerts import format_usd, severity_at_least
 from dealgraph.queries.analysis import Options, analyze
 

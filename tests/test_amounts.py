@@ -1,5 +1,6 @@
 import pandas as pd
 import pytest
+
 from dealgraph.loaders.amounts import AmountError, parse_amount, parse_amount_column
 
 

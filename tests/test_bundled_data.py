@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
+
 from dealgraph.loaders import bundled_path, load_dataset
 from dealgraph.queries.analysis import analyze
 from dealgraph.queries.flow import deal_values

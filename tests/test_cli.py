@@ -66,7 +66,11 @@ def test_filters_reach_the_search(loop_data):
 def test_alerts_formats(loop_data):
     as_json = json.loads(run("alerts", "--data", loop_data, "--format", "json").output)
     lines = run("alerts", "--data", loop_data, "--format", "jsonl").output.splitlines()
-    assert [json.loads(line) for line in lines] == as_json
+    streamed = [json.loads(line) for line in lines]
+    # JSON Lines streams loop alerts as the search finds them, then the others: same alerts.
+    assert sorted(streamed, key=lambda a: a["id"]) == sorted(as_json, key=lambda a: a["id"])
+    kinds = [a["kind"] for a in streamed]
+    assert kinds == sorted(kinds, key=lambda k: k != "circular_flow")
     rows = list(
         csv.DictReader(io.StringIO(run("alerts", "--data", loop_data, "--format", "csv").output))
     )
@@ -119,6 +123,31 @@ def test_bad_options_exit_2(loop_data):
     assert run("loops", "--data", loop_data, "--kinds", "gift", ok=False).exit_code == 2
     assert run("loops", "--data", loop_data, "--as-of", "someday", ok=False).exit_code == 2
     assert run("loops", "--data", loop_data, "--min-amount", "lots", ok=False).exit_code == 2
+
+
+def test_jsonl_streams_to_a_file_and_stops_at_the_limit(make_data, tmp_path):
+    # A complete graph on five entities has 84 loops; --limit 5 writes five loop alerts.
+    rows = [deal(f"{a}{b}", a, b, amount="1") for a in "abcde" for b in "abcde" if a != b]
+    out = tmp_path / "alerts.jsonl"
+    result = CliRunner().invoke(
+        main,
+        [
+            "alerts",
+            "--data",
+            str(make_data(rows)),
+            "--limit",
+            "5",
+            "--format",
+            "jsonl",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sum(a["kind"] == "circular_flow" for a in written) == 5
+    assert "stopped at 5 loops (--limit); 5 loop alerts written" in result.stderr
+    assert not list(tmp_path.glob(".alerts.jsonl.*"))  # no temporary file left behind
 
 
 def test_limit_warns_when_the_search_is_cut(make_data):

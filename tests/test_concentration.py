@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import deal
+
 from dealgraph.queries.concentration import concentration
 from dealgraph.queries.flow import deals_in_force
 

@@ -1,6 +1,7 @@
 """Which deals count: dates, versions (supersedes), statuses and kinds."""
 
 from conftest import deal
+
 from dealgraph.queries.flow import FlowFilter, deals_in_force, hops
 
 

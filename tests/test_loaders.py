@@ -5,10 +5,10 @@ import json
 import pandas as pd
 import pytest
 from conftest import deal, entity, write_csv
-from dealgraph.loaders import load_dataset
-from dealgraph.loaders.validate import DEAL_COLUMNS, ENTITY_COLUMNS
 
 from dealgraph.errors import DataError
+from dealgraph.loaders import load_dataset
+from dealgraph.loaders.validate import DEAL_COLUMNS, ENTITY_COLUMNS
 
 
 def problems(folder) -> list[str]:

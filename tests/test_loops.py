@@ -5,6 +5,7 @@ import random
 import networkx as nx
 import pytest
 from conftest import deal
+
 from dealgraph.queries.flow import Hop, deals_in_force, hops
 from dealgraph.queries.loops import find_loops, iter_cycles
 

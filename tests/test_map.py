@@ -14,6 +14,9 @@ import networkx as nx
 import numpy as np
 import pytest
 from conftest import deal, entity
+from random_deals import random_data
+
+from dealgraph.errors import DealgraphError
 from dealgraph.queries.alerts import format_usd
 from dealgraph.queries.analysis import analyze
 from dealgraph.queries.flow import FlowFilter, deals_in_force
@@ -27,9 +30,6 @@ from dealgraph.viz.map import (
     map_data,
     write_map,
 )
-from random_deals import random_data
-
-from dealgraph.errors import DealgraphError
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

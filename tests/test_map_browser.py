@@ -12,6 +12,7 @@ import struct
 import networkx as nx
 import pytest
 from conftest import deal, entity
+
 from dealgraph.loaders import load_dataset
 from dealgraph.queries.alerts import format_usd
 from dealgraph.queries.analysis import analyze

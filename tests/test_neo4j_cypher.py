@@ -13,6 +13,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
+from random_deals import random_data
+
+from dealgraph.cli import main
+from dealgraph.errors import StoreError
 from dealgraph.graph.neo4j_store import Neo4jStore
 from dealgraph.loaders import load_dataset
 from dealgraph.queries import cypher_catalogue
@@ -21,10 +25,6 @@ from dealgraph.queries.analysis import analyze
 from dealgraph.queries.concentration import concentration
 from dealgraph.queries.cypher_catalogue import catalogue
 from dealgraph.queries.flow import deal_values, deals_in_force
-from random_deals import random_data
-
-from dealgraph.cli import main
-from dealgraph.errors import StoreError
 
 
 def cli(env, *args):

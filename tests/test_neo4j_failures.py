@@ -9,14 +9,14 @@ import threading
 
 import pytest
 from click.testing import CliRunner
-from dealgraph.graph.neo4j_store import Neo4jStore
-from dealgraph.loaders import load_dataset
 from fixtures_neo4j import ServerInfo, start_server, stop_server
 from neo4j_server import free_port
 from random_deals import random_folder
 
 from dealgraph.cli import main
 from dealgraph.errors import StoreError
+from dealgraph.graph.neo4j_store import Neo4jStore
+from dealgraph.loaders import load_dataset
 
 PASSWORD = "dealgraph-test-secret"
 

@@ -8,15 +8,15 @@ import dataclasses
 import pandas as pd
 import pytest
 from conftest import deal, entity
+from random_deals import random_data, random_folder
+
+from dealgraph.errors import StoreError
 from dealgraph.graph import neo4j_rows
 from dealgraph.graph.neo4j_store import parse_version, require_supported
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import load_dataset
 from dealgraph.queries.analysis import Options, analyze
 from dealgraph.queries.flow import FlowFilter
-from random_deals import random_data, random_folder
-
-from dealgraph.errors import StoreError
 
 
 def assert_same_dataset(back, expected) -> None:

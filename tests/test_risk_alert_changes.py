@@ -7,8 +7,9 @@ import io
 import json
 
 from conftest import deal
-from dealgraph.queries.alert_changes import compare_alerts
 from risk_data import run, run_json
+
+from dealgraph.queries.alert_changes import compare_alerts
 
 
 def alert(id, severity="low", amount=1.0, **more):

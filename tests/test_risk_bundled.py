@@ -8,9 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from risk_data import run, run_json
+
 from dealgraph.loaders import load_dataset
 from dealgraph.queries.flow import deal_values, deals_in_force
-from risk_data import run, run_json
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ import networkx as nx
 import numpy as np
 import pytest
 from conftest import deal
+from risk_data import run_json
+
 from dealgraph.queries.circularity import circularity, throughflows
 from dealgraph.queries.flow import Hop
-from risk_data import run_json
 
 
 def hop_map(*edges) -> dict[tuple[str, str], Hop]:

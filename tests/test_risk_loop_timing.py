@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from conftest import deal
+from risk_data import run, run_json
+
 from dealgraph.queries.analysis import Options, analyze
 from dealgraph.queries.flow import FlowFilter
 from dealgraph.queries.loop_profile import deal_terms, loop_profile, parse_span
-from risk_data import run, run_json
 
 NO_CONC = Options(perspectives=())
 RUMORED = FlowFilter(include_rumored=True)

@@ -7,13 +7,14 @@ import random
 
 import pytest
 from conftest import deal
+from random_deals import random_folder
+from risk_data import run, run_json, write_financials
+
 from dealgraph.loaders import load_dataset
 from dealgraph.queries.analysis import Options, analyze
 from dealgraph.queries.figures import latest
 from dealgraph.queries.flow import deals_in_force, hops
 from dealgraph.queries.stress import stress
-from random_deals import random_folder
-from risk_data import run, run_json, write_financials
 
 ROWS = [
     deal("sa", "s", "a", amount="40B"),

@@ -7,10 +7,11 @@ import io
 
 import pytest
 from conftest import deal
+from risk_data import run, run_json
+
 from dealgraph.loaders import load_dataset
 from dealgraph.queries.flow import FlowFilter
 from dealgraph.queries.timeline import timeline
-from risk_data import run, run_json
 
 ROWS = [
     deal("e1", "a", "b", "equity", "10B", "2025-01-15"),

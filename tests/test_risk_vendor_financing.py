@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from conftest import deal
-from dealgraph.queries.alerts import vendor_financing_alert
+from risk_data import run_json
+
+from dealgraph.queries.alerts import source_urls, vendor_financing_alert
 from dealgraph.queries.analysis import analyze
 from dealgraph.queries.flow import deals_in_force
 from dealgraph.queries.vendor_financing import vendor_financing
-from risk_data import run_json
 
 # n funds o ($10B equity) and sells to o ($40B) and to c ($8B); o rents from c ($6B).
 # The revenue share o -> n is not a purchase and the jv n -> o is not funding: both ignored.
@@ -52,7 +53,7 @@ def test_undisclosed_legs_keep_the_pattern(load):
     (found,) = vendor_financing(deals_in_force(data.deals))
     assert (found.returned_usd, found.coverage, found.sales_usd) == (None, None, None)
     names = {"n": "N", "o": "O"}
-    alert = vendor_financing_alert(found, data.deals, names)
+    alert = vendor_financing_alert(found, source_urls(data.deals), names)
     assert alert.severity == "medium" and "undisclosed" in alert.summary
 
 

@@ -32,15 +32,15 @@ from pathlib import Path
 import jinja2
 import networkx as nx
 import pandas as pd
+from markupsafe import Markup
+
+from dealgraph import __version__
+from dealgraph.errors import DealgraphError
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.queries.alerts import format_usd
 from dealgraph.queries.analysis import Analysis
 from dealgraph.queries.flow import FlowFilter, deal_values
 from dealgraph.viz.layout import spring_positions
-from markupsafe import Markup
-
-from dealgraph import __version__
-from dealgraph.errors import DealgraphError
 
 # The largest graph that stays responsive (benchmarks/map_figures.py, docs/map.md): beyond
 # it the map draws the entities with the most money through them, then the largest deals.

@@ -1,0 +1,75 @@
+"""Alerts written as the loop search finds them: JSON Lines to a file or a pipe.
+
+Memory stays flat however many loops there are; a progress line shows on a terminal (never
+in a pipe or a file); a file is written under a temporary name and renamed when complete,
+so a reader never sees half of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import click
+
+from dealgraph.graph.model import DataSet
+from dealgraph.queries.alerts import SEVERITIES
+from dealgraph.queries.analysis import Options, StreamReport, stream_alerts
+from dealgraph.render import plain
+
+PROGRESS_EVERY = 0.5  # seconds between progress updates
+
+
+@contextmanager
+def _destination(output: Path | None):
+    if output is None:
+        yield sys.stdout
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_alerts_jsonl(dataset: DataSet, options: Options, output: Path | None) -> str | None:
+    """Stream every alert as one JSON line; return the highest severity seen (or None)."""
+    report = StreamReport()
+    worst = -1
+    show_progress = sys.stderr.isatty()
+    last = time.monotonic()
+    with _destination(output) as out:
+        for alert in stream_alerts(dataset, options, report):
+            _write(out, alert.as_dict())
+            worst = max(worst, SEVERITIES.index(alert.severity))
+            if show_progress and time.monotonic() - last > PROGRESS_EVERY:
+                click.echo(f"\r{report.loops:,} loops found...", nl=False, err=True)
+                last = time.monotonic()
+    if show_progress:
+        click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
+    if report.truncated:
+        click.echo(
+            f"Warning: loop search stopped at {options.limit:,} loops (--limit); "
+            f"{report.loops:,} loop alerts written. Raise --limit or narrow it with "
+            "--max-length or --min-amount.",
+            err=True,
+        )
+    return SEVERITIES[worst] if worst >= 0 else None
+
+
+def _write(out: IO[str], row: dict) -> None:
+    try:  # the common case: nothing to clean, so no second walk over the row
+        text = json.dumps(row, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # a NaN somewhere: JSON has no NaN, write null
+        text = json.dumps(plain(row), ensure_ascii=False)
+    out.write(text + "\n")
