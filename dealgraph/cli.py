@@ -7,15 +7,14 @@ stderr and exit status 2; `alerts --fail-on` exits 1 when an alert reaches that 
 from __future__ import annotations
 
 import functools
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from dealgraph import __version__
+from dealgraph.atomic_files import write_atomically
 from dealgraph.errors import DataError, DealgraphError
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
@@ -220,19 +219,6 @@ def emit(
         click.echo(text, nl=False)
     else:
         write_atomically(output, text)
-
-
-def write_atomically(path: Path, text: str | bytes) -> None:
-    """Write the whole file or nothing: a temp file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

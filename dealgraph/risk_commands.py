@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from dealgraph.atomic_files import write_atomically
 from dealgraph.cli import (
     UserError,
     _amount,
@@ -23,7 +24,6 @@ from dealgraph.cli import (
     format_option,
     open_dataset,
     user_errors,
-    write_atomically,
 )
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.alerts import format_usd, stable_id

@@ -8,16 +8,16 @@ so a reader never sees half of it.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 import click
 
+from dealgraph.atomic_files import atomic_output
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.alerts import SEVERITIES
 from dealgraph.queries.analysis import Options, StreamReport, stream_alerts
@@ -27,19 +27,12 @@ PROGRESS_EVERY = 0.5  # seconds between progress updates
 
 
 @contextmanager
-def _destination(output: Path | None):
+def _destination(output: Path | None) -> Iterator[IO[str]]:
     if output is None:
         yield sys.stdout
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+    else:
+        with atomic_output(output) as handle:
             yield handle
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_alerts_jsonl(dataset: DataSet, options: Options, output: Path | None) -> str | None:

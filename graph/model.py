@@ -6,6 +6,29 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+# The columns of the input format (docs/input-format.md): loaders check files against them,
+# the stores write and read them back.
+ENTITY_COLUMNS = ("id", "name", "kind", "country", "ticker", "aliases")
+DEAL_COLUMNS = (
+    "id", "date", "from_entity", "to_entity", "kind", "amount_usd", "amount_low_usd",
+    "amount_high_usd", "amount_basis", "term_years", "status", "supersedes", "description",
+    "source_url", "source_title", "source_date",
+)  # fmt: skip
+AMOUNT_COLUMNS = ("amount_usd", "amount_low_usd", "amount_high_usd")
+FIGURE_COLUMNS = (
+    "revenue_usd", "capex_usd", "operating_cash_flow_usd", "total_debt_usd", "cash_usd",
+    "market_cap_usd",
+)  # fmt: skip
+PERIOD_COLUMNS = ("fiscal_year", "period", "period_end")
+FINANCIAL_COLUMNS = ("entity", *PERIOD_COLUMNS, *FIGURE_COLUMNS, "source_url")
+
+
+def indexed_by_id(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted and looked up by id; the index is unnamed so `id` stays a plain column."""
+    frame = frame.set_index("id", drop=False).sort_index()
+    frame.index.name = None
+    return frame
+
 
 @dataclass(frozen=True)
 class DataSet:

@@ -18,9 +18,15 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from dealgraph.graph.model import (
+    AMOUNT_COLUMNS,
+    DEAL_COLUMNS,
+    ENTITY_COLUMNS,
+    FIGURE_COLUMNS,
+    FINANCIAL_COLUMNS,
+    indexed_by_id,
+)
 from dealgraph.graph.schema import SCHEMA
-from dealgraph.loaders.financials import FIGURE_COLUMNS, FINANCIAL_COLUMNS
-from dealgraph.loaders.validate import AMOUNT_COLUMNS, DEAL_COLUMNS, ENTITY_COLUMNS
 
 # The input format's columns are the loader's (it checks them); extra columns a user adds are
 # stored as text properties and come back after these, sorted by name.
@@ -95,13 +101,6 @@ def financial_rows(financials: pd.DataFrame | None) -> list[dict]:
     return rows
 
 
-def _indexed(frame: pd.DataFrame) -> pd.DataFrame:
-    """As `load_dataset` returns it: indexed (unnamed) and sorted by id, `id` kept as a column."""
-    frame = frame.set_index("id", drop=False).sort_index()
-    frame.index.name = None
-    return frame
-
-
 def _frame(records: list[dict], columns: tuple[str, ...]) -> pd.DataFrame:
     """Known columns first, then extras by name; text missing -> "", numbers missing -> NaN."""
     extras = sorted({key for r in records for key in r} - set(columns))
@@ -121,7 +120,7 @@ def entities_frame(records: list[dict]) -> pd.DataFrame:
     cleaned = [{k: v for k, v in r.items() if not k.startswith(FINDING_PREFIX)} for r in records]
     frame = _frame(cleaned, ENTITY_COLUMNS)
     frame["aliases"] = [tuple(a) if isinstance(a, list) else () for a in frame["aliases"]]
-    return _indexed(frame)
+    return indexed_by_id(frame)
 
 
 def deals_frame(records: list[dict]) -> pd.DataFrame:
@@ -132,7 +131,7 @@ def deals_frame(records: list[dict]) -> pd.DataFrame:
         row.update(id=r["deal_id"], kind=KIND_OF_TYPE[r["type"]],
                    from_entity=r["from_entity"], to_entity=r["to_entity"])  # fmt: skip
         rows.append(row)
-    return _indexed(_frame(rows, DEAL_COLUMNS))
+    return indexed_by_id(_frame(rows, DEAL_COLUMNS))
 
 
 def financials_frame(records: list[dict]) -> pd.DataFrame | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from dealgraph.errors import DataError, Problem
-from dealgraph.graph.model import DataSet
+from dealgraph.graph.model import DataSet, indexed_by_id
 from dealgraph.loaders.financials import check_financials, stack_financials
 from dealgraph.loaders.tables import FILE, FORMATS, ROW, TABLES, read_table, table_of
 from dealgraph.loaders.validate import Checker, check_deals, check_entities
@@ -143,7 +143,7 @@ def load_dataset(specs: Iterable[str | Path] = (BUNDLED,)) -> DataSet:
     files = tuple(f.attrs["file"] for table in TABLES for f in layers[table])
     return DataSet(
         entities=_typed_entities(entities),
-        deals=_indexed(deals.drop(columns=[FILE, ROW])),
+        deals=indexed_by_id(deals.drop(columns=[FILE, ROW])),
         financials=financials,
         files=files,
     )
@@ -154,14 +154,7 @@ def _typed_entities(entities: pd.DataFrame) -> pd.DataFrame:
     frame["aliases"] = [
         tuple(a.strip() for a in text.split(";") if a.strip()) for text in frame["aliases"]
     ]
-    return _indexed(frame)
-
-
-def _indexed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows sorted and looked up by id; the index is unnamed so `id` stays a plain column."""
-    frame = frame.set_index("id", drop=False).sort_index()
-    frame.index.name = None
-    return frame
+    return indexed_by_id(frame)
 
 
 def reference_index(entities: pd.DataFrame) -> dict[str, set[str]]:

@@ -19,20 +19,11 @@ from __future__ import annotations
 import pandas as pd
 
 from dealgraph.errors import Problem
+from dealgraph.graph.model import FIGURE_COLUMNS, FINANCIAL_COLUMNS, PERIOD_COLUMNS
 from dealgraph.loaders.tables import FILE, ROW
 from dealgraph.loaders.validate import Checker, with_columns
 
-FIGURE_COLUMNS = (
-    "revenue_usd",
-    "capex_usd",
-    "operating_cash_flow_usd",
-    "total_debt_usd",
-    "cash_usd",
-    "market_cap_usd",
-)
 SIGNED_COLUMNS = ("operating_cash_flow_usd",)
-PERIOD_COLUMNS = ("fiscal_year", "period", "period_end")
-FINANCIAL_COLUMNS = ("entity", *PERIOD_COLUMNS, *FIGURE_COLUMNS, "source_url")
 _YEAR = r"(?:FY\s?)?(\d{4})"
 
 

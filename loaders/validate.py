@@ -11,30 +11,11 @@ from collections.abc import Callable
 import pandas as pd
 
 from dealgraph.errors import Problem
+from dealgraph.graph.model import AMOUNT_COLUMNS, DEAL_COLUMNS, ENTITY_COLUMNS
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders.amounts import parse_amount_column
 from dealgraph.loaders.tables import FILE, ROW
 
-ENTITY_COLUMNS = ("id", "name", "kind", "country", "ticker", "aliases")
-DEAL_COLUMNS = (
-    "id",
-    "date",
-    "from_entity",
-    "to_entity",
-    "kind",
-    "amount_usd",
-    "amount_low_usd",
-    "amount_high_usd",
-    "amount_basis",
-    "term_years",
-    "status",
-    "supersedes",
-    "description",
-    "source_url",
-    "source_title",
-    "source_date",
-)
-AMOUNT_COLUMNS = ("amount_usd", "amount_low_usd", "amount_high_usd")
 REQUIRED = {
     "entities": ("id", "name", "kind"),
     "deals": ("id", "date", "from_entity", "to_entity", "kind"),

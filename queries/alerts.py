@@ -82,13 +82,16 @@ def format_usd(amount: float | None) -> str:
     """`$300B`, `$1.5B`, `$750M`; `undisclosed` for None."""
     if amount is None:
         return "undisclosed"
-    for size, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+    units = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+    for n, (size, unit) in enumerate(units):
         if amount >= size:
-            return (
-                f"${amount / size:,.3g}{unit}"
-                if amount < 1000 * size
-                else f"${amount / size:,.0f}{unit}"
-            )
+            scaled = amount / size
+            if scaled >= 1000 or (n == 0 and float(f"{scaled:.3g}") >= 1000):
+                return f"${scaled:,.0f}{unit}"
+            if float(f"{scaled:.3g}") >= 1000:  # $999.5B rounds up: say $1T, not $1e+03B
+                size, unit = units[n - 1]
+                scaled = amount / size
+            return f"${scaled:.3g}{unit}"
     return f"${amount:,.0f}"
 
 

@@ -9,8 +9,8 @@ import pytest
 from fixtures_browser import *  # noqa: F403  (headless Chromium for the map, one per session)
 from fixtures_neo4j import *  # noqa: F403  (the real Neo4j server, one per session)
 
+from dealgraph.graph.model import DEAL_COLUMNS, ENTITY_COLUMNS
 from dealgraph.loaders import load_dataset
-from dealgraph.loaders.validate import DEAL_COLUMNS, ENTITY_COLUMNS
 
 
 def write_csv(path: Path, columns, rows) -> Path:

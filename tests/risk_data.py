@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import write_csv
 
 from dealgraph.cli import main
-from dealgraph.loaders.financials import FINANCIAL_COLUMNS
+from dealgraph.graph.model import FINANCIAL_COLUMNS
 
 
 def write_financials(folder: Path, rows: list[dict], name: str = "financials.csv") -> Path:

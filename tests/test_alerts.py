@@ -82,7 +82,9 @@ def test_alerts_sorted_most_severe_then_largest(load):
 
 
 def test_money_text():
-    assert [format_usd(x) for x in (300e9, 1.5e9, 750e6, 12.25e9, 2.5e12, 999, None)] == [
+    # 999.5B rounds to three digits before the unit is chosen: $1T, never "$1e+03B".
+    amounts = (300e9, 1.5e9, 750e6, 12.25e9, 2.5e12, 999, None, 999.5e9, 2.5e15, 999.6e12)
+    assert [format_usd(x) for x in amounts] == [
         "$300B",
         "$1.5B",
         "$750M",
@@ -90,5 +92,8 @@ def test_money_text():
         "$2.5T",
         "$999",
         "undisclosed",
+        "$1T",
+        "$2,500T",
+        "$1,000T",
     ]
     assert severity_at_least("high", "medium") and not severity_at_least("low", "medium")

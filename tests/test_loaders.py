@@ -7,8 +7,8 @@ import pytest
 from conftest import deal, entity, write_csv
 
 from dealgraph.errors import DataError
+from dealgraph.graph.model import DEAL_COLUMNS, ENTITY_COLUMNS
 from dealgraph.loaders import load_dataset
-from dealgraph.loaders.validate import DEAL_COLUMNS, ENTITY_COLUMNS
 
 
 def problems(folder) -> list[str]:

@@ -318,7 +318,8 @@ def test_money_text_in_the_page_matches_the_python_formatting(map_page, bundled)
     rng = random.Random(8)
     drawn = {float(v) for v in analysis.dataset.deals["amount_usd"].dropna()}
     spread = {round(10 ** rng.uniform(0, 13.5), rng.choice([0, 2])) for _ in range(300)}
-    values = sorted(drawn | spread)
+    edges = {999.5e9, 999.4e9, 999.5e6, 9.995e9, 999.6e12, 1e15}  # rounding crosses a unit
+    values = sorted(drawn | spread | edges)
     shown = page.evaluate("values => values.map(dealgraph.formatUsd)", values)
     assert shown == [format_usd(v) for v in values]
     assert_clean(map_page)

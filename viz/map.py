@@ -35,6 +35,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from dealgraph import __version__
+from dealgraph.atomic_files import write_atomically
 from dealgraph.errors import DealgraphError
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.queries.alerts import format_usd
@@ -71,8 +72,7 @@ def write_map(
     """
     html = render_map(map_data(analysis, focus=focus, hops=hops))
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8", newline="\n")
+    write_atomically(path, html)
     return path
 
 

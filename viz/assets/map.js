@@ -72,13 +72,18 @@
   function formatUsd(amount) {
     if (amount === null || amount === undefined) return "undisclosed";
     const units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]];
-    for (const [size, unit] of units) {
+    for (let n = 0; n < units.length; n++) {
+      let [size, unit] = units[n];
       if (amount >= size) {
-        const v = amount / size;
-        const text = amount < 1000 * size
-          ? String(Number(v.toPrecision(3)))
-          : Math.round(v).toLocaleString("en-US");
-        return "$" + text + unit;
+        let v = amount / size;
+        if (v >= 1000 || (n === 0 && Number(v.toPrecision(3)) >= 1000)) {
+          return "$" + Math.round(v).toLocaleString("en-US") + unit;
+        }
+        if (Number(v.toPrecision(3)) >= 1000) {  // as format_usd: $999.5B reads $1T
+          [size, unit] = units[n - 1];
+          v = amount / size;
+        }
+        return "$" + String(Number(v.toPrecision(3))) + unit;
       }
     }
     return "$" + Math.round(amount).toLocaleString("en-US");
