@@ -47,3 +47,19 @@ def run_step(setup: str, call: str) -> dict:
     measured = json.loads(out.strip().splitlines()[-1])
     measured["peak_mb"] = round(usage.ru_maxrss / 1024, 1)  # Linux reports KiB
     return measured
+
+
+def run_command(argv: list[str], stdout_path: Path) -> dict:
+    """Run a whole command (start-up included), its output to a file: wall time and peak."""
+    import time
+
+    with stdout_path.open("w") as out, tempfile.TemporaryFile("w+") as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            errors.seek(0)
+            raise RuntimeError(f"benchmark command failed: {argv}\n{errors.read()[-2000:]}")
+    return {"wall_s": wall, "peak_mb": round(usage.ru_maxrss / 1024, 1)}

@@ -15,15 +15,6 @@ import time
 
 from datasets import BENCH, ROOT, dataset
 
-sys.path.insert(0, str(ROOT / "tests"))
-
-from neo4j import GraphDatabase  # noqa: E402
-from neo4j_server import Neo4jServer  # noqa: E402
-
-from dealgraph.graph import neo4j_rows  # noqa: E402
-from dealgraph.graph.neo4j_store import BATCH, Neo4jStore  # noqa: E402
-from dealgraph.loaders import load_dataset  # noqa: E402
-
 SIZE = 100_000
 WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 CREATE_ENTITIES = "UNWIND $rows AS r CREATE (e:Entity) SET e = r.props"
@@ -46,6 +37,16 @@ def _bare_create(driver, entities: list[dict], deals: list[dict], batch: int) ->
 
 
 def rows(batch_sizes: tuple[int, ...] = (1000, 5000, 10000)) -> list[dict]:
+    # Imported here, so that run.py stays small: a child process starts with its parent's
+    # resident memory counted in its peak.
+    sys.path.insert(0, str(ROOT / "tests"))
+    from neo4j import GraphDatabase
+    from neo4j_server import Neo4jServer
+
+    from dealgraph.graph import neo4j_rows
+    from dealgraph.graph.neo4j_store import BATCH, Neo4jStore
+    from dealgraph.loaders import load_dataset
+
     data = load_dataset([dataset(SIZE)])
     entity_rows = [{"props": r["props"]} for r in neo4j_rows.entity_rows(data.entities)]
     deal_rows = neo4j_rows.deal_rows(data.deals)
@@ -61,7 +62,8 @@ def rows(batch_sizes: tuple[int, ...] = (1000, 5000, 10000)) -> list[dict]:
     try:
 
         def timed(action) -> float:
-            driver.execute_query(WIPE)
+            with driver.session() as session:  # CALL IN TRANSACTIONS needs an implicit one
+                session.run(WIPE).consume()
             store.ensure_schema()
             started = time.perf_counter()
             action()
