@@ -108,6 +108,9 @@ def _stack(table: str, layers: list[pd.DataFrame], problems: list[Problem]) -> p
     stacked = (
         pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=["id", FILE, ROW])
     )
+    # A column one layer has and another lacks comes out of concat as NaN: make it empty text,
+    # as a missing optional column is everywhere else.
+    stacked = stacked.fillna("")
     return stacked.drop_duplicates("id", keep="last").reset_index(drop=True)
 
 

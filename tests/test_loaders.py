@@ -114,6 +114,19 @@ def test_later_layers_win_on_equal_ids(make_data):
     assert data.deals["amount_usd"].to_dict() == {"d1": 10.0, "d2": 2.0, "d3": 3.0}
 
 
+def test_layers_with_different_columns_stack(make_data, tmp_path):
+    base = make_data([deal("d1", "a", "b", amount="1", amount_low_usd="1", amount_high_usd="2")])
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "deals.csv").write_text(
+        "id,date,from_entity,to_entity,kind,amount_usd\nd2,2025-03-01,A,B,equity,$5B\n"
+    )
+    data = load_dataset([base, mine])
+    assert data.deals.loc["d2", "amount_usd"] == 5e9
+    assert data.deals.loc["d2", "status"] == "announced"
+    assert data.deals["amount_low_usd"].isna().tolist() == [False, True]
+
+
 # --- every validation rule: FILE:ROW: field: message ------------------------------------
 
 
