@@ -44,7 +44,7 @@ def render(rows: list[dict], markdown: bool) -> str:
             f"{r['wall_s']:.3f}",
             "" if r["peak_mb"] is None else f"{r['peak_mb']:.0f}",
             r["baseline"],
-            "" if r["ratio"] is None else f"{r['ratio']:.2f}x",
+            "" if r["ratio"] is None else f"{r['ratio']:.3g}x",
         ]
         for r in rows
     ]

@@ -34,7 +34,7 @@ from dealgraph.graph.model import DataSet
 from dealgraph.graph.neo4j_connection import store_errors
 
 MIN_VERSION = (5, 26)  # dynamic labels and types (`SET e:$(label)`) arrived in 5.26
-BATCH = 1000
+BATCH = 10_000  # rows per UNWIND: chosen by measurement, see docs/benchmarks.md
 COUNTERS = (
     "nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
     "properties_set", "labels_added", "labels_removed", "indexes_added", "indexes_removed",
