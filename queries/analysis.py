@@ -21,7 +21,13 @@ from dealgraph.queries.alerts import (
     stress_alert,
     vendor_financing_alert,
 )
-from dealgraph.queries.concentration import PERSPECTIVES, Concentration, concentration
+from dealgraph.queries.concentration import (
+    PERSPECTIVES,
+    Concentration,
+    concentration_of_hops,
+    perspective_kinds,
+    role_hops,
+)
 from dealgraph.queries.figures import Figure, latest
 from dealgraph.queries.flow import FlowFilter, Hop, deals_in_force, hops
 from dealgraph.queries.loop_profile import deal_terms, loop_profile
@@ -113,11 +119,15 @@ def _names(dataset: DataSet) -> dict[str, str]:
 
 
 def _concentration(deals: pd.DataFrame, options: Options) -> list[Concentration]:
-    return [
-        c
-        for perspective in options.perspectives
-        for c in concentration(deals, perspective, min_total=options.min_amount or 0.0)
-    ]
+    """Every perspective asked for; customers and suppliers read the same hops, built once."""
+    by_kinds: dict[frozenset[str], dict] = {}
+    found = []
+    for perspective in options.perspectives:
+        kinds = perspective_kinds(perspective)
+        if kinds not in by_kinds:
+            by_kinds[kinds] = role_hops(deals, kinds)
+        found += concentration_of_hops(by_kinds[kinds], perspective, options.min_amount or 0.0)
+    return found
 
 
 def _other_alerts(

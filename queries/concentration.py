@@ -12,12 +12,13 @@ counterparty. Only deals with a known value count; the deal ids behind each figu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from dealgraph.graph.schema import SCHEMA
-from dealgraph.queries.flow import hops
+from dealgraph.queries.flow import Hop, hops
 
 PERSPECTIVES = ("customers", "suppliers", "funders")
 
@@ -58,6 +59,11 @@ def _sides(perspective: str) -> tuple[frozenset[str], str]:
     raise ValueError(f"unknown perspective {perspective!r} (expected one of {PERSPECTIVES})")
 
 
+def perspective_kinds(perspective: str) -> frozenset[str]:
+    """The deal kinds a perspective reads (see the module docstring)."""
+    return _sides(perspective)[0]
+
+
 def concentration(
     deals: pd.DataFrame, perspective: str, min_total: float = 0.0
 ) -> list[Concentration]:
@@ -67,9 +73,22 @@ def concentration(
     below `min_total` are left out. Built on `flow.hops`: a counterparty's amount is the
     disclosed part of the hop between the two.
     """
-    kinds, own_end = _sides(perspective)
+    kinds, _ = _sides(perspective)
+    return concentration_of_hops(role_hops(deals, kinds), perspective, min_total)
+
+
+def role_hops(deals: pd.DataFrame, kinds: frozenset[str]) -> dict[tuple[str, str], Hop]:
+    """The hops made of deals of `kinds` only (customers and suppliers share one set)."""
+    return hops(deals[deals["kind"].isin(kinds)])
+
+
+def concentration_of_hops(
+    hop_map: Mapping[tuple[str, str], Hop], perspective: str, min_total: float = 0.0
+) -> list[Concentration]:
+    """`concentration` from hops already restricted to the perspective's deal kinds."""
+    _, own_end = _sides(perspective)
     by_entity: dict[str, list[tuple[str, float, tuple[str, ...]]]] = {}
-    for hop in hops(deals[deals["kind"].isin(kinds)]).values():
+    for hop in hop_map.values():
         if hop.amount_usd is None:
             continue
         own, other = (hop.target, hop.source) if own_end == "target" else (hop.source, hop.target)
