@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "build" / "bench"
 
 # deals -> (entities, distinct entity pairs): about nine partners per entity, as in the
-# issue's reference graph (5,000 entities, 45,000 pairs), and twenty deals per entity.
+# reference graph for loops (5,000 entities, 45,000 pairs), and twenty deals per entity.
 SIZES = {
     1_000: (50, 450),
     10_000: (500, 4_500),
@@ -30,7 +30,7 @@ def dataset(deals: int) -> Path:
 
 
 def loop_graph() -> Path:
-    """The issue's reference graph: 5,000 entities, 45,000 pairs, one deal per pair."""
+    """The reference graph for loops: 5,000 entities, 45,000 pairs, one deal per pair."""
     folder = BENCH / "loops-5k-45k"
     if not (folder / "deals.csv").exists():
         write_dataset(folder, 5_000, 45_000, 45_000)

@@ -1,4 +1,4 @@
-"""Loop search on the issue's reference graph, against networkx and igraph in the same run.
+"""Loop search on the reference graph, against networkx and igraph in the same run.
 
 The graph: 5,000 entities and 45,000 entity pairs drawn from power-law weights, whose
 largest strongly connected component holds about 95% of the entities. Each engine counts

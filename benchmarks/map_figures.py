@@ -1,4 +1,4 @@
-"""Figures for the map (issue 6): time to write it, time until it is drawn and idle in
+"""Figures for the map: time to write it, time until it is drawn and idle in
 headless Chromium, and how quickly it answers once open.
 
 Run: /work/venv/bin/python benchmarks/map_figures.py [--sizes 500 2000 10000] [--uncapped 4000]

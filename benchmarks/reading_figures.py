@@ -2,7 +2,7 @@
 
 Two baselines, both measured in the same run: `read_csv` with pandas' defaults (numbers
 parsed, nothing checked) and `read_csv` keeping every cell as text (what a validator must
-start from). The ratio is against the defaults, as the scale issue asks.
+start from). The ratio is against the defaults, the stricter of the two.
 """
 
 from __future__ import annotations

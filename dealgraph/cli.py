@@ -533,7 +533,7 @@ from dealgraph.neo4j_commands import cypher_command, load_command  # noqa: E402
 main.add_command(load_command)
 main.add_command(cypher_command)
 
-# The risk analyses (issue 7) also live in their own module.
+# The risk analyses also live in their own module.
 from dealgraph.risk_commands import RISK_COMMANDS  # noqa: E402
 
 for _command in RISK_COMMANDS:

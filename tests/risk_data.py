@@ -1,4 +1,4 @@
-"""Helpers for the risk tests (issue 7): company figures next to `make_data`'s folders, and
+"""Helpers for the risk tests: company figures next to `make_data`'s folders, and
 the CLI through click's runner."""
 
 from __future__ import annotations
