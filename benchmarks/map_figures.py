@@ -25,26 +25,17 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fixtures_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the tests' browser)
 from synthetic import write_dataset  # noqa: E402
 
 from dealgraph.loaders import load_dataset  # noqa: E402
 from dealgraph.queries.analysis import Options, analyze  # noqa: E402
 from dealgraph.viz import map as map_module  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 # Synthetic hub-heavy graphs hold millions of loops; the map lists the largest 300 anyway, so
 # the search stops early here to keep the run short (the analysis is not what is measured).
 LOOP_LIMIT = 2_000
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 SHOWN = """[network.body.data.nodes.get({filter: n => !n.hidden}).length,
   network.body.data.edges.get({filter: e => !e.hidden}).length]"""
@@ -115,7 +106,7 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         folder = Path(tmp)
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         rows.append(measure("bundled", ["bundled"], folder, browser))
         for size in args.sizes:
             data = write_dataset(folder / f"data{size}", entities=size, deals=3 * size)

@@ -11,7 +11,6 @@ A deal's value is `amount_usd`, else the low end of its range, else unknown (NaN
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,7 +104,3 @@ def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
             unknown_deal_ids=tuple(ids[a:b][unknown[a:b]].tolist()) if known[n] < b - a else (),
         )
     return result
-
-
-def entities_of(hop_list: Iterable[Hop]) -> set[str]:
-    return {e for hop in hop_list for e in (hop.source, hop.target)}
