@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # The columns of the input format (docs/input-format.md): loaders check files against them,
 # the stores write and read them back.
@@ -25,9 +27,25 @@ FINANCIAL_COLUMNS = ("entity", *PERIOD_COLUMNS, *FIGURE_COLUMNS, "source_url")
 
 def indexed_by_id(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows sorted and looked up by id; the index is unnamed so `id` stays a plain column."""
-    frame = frame.set_index("id", drop=False).sort_index()
+    if not ids_in_order(frame["id"]):
+        frame = frame.sort_values("id", kind="stable")
+    frame = frame.set_index("id", drop=False)
     frame.index.name = None
     return frame
+
+
+def ids_in_order(ids: pd.Series, strictly: bool = False) -> bool:
+    """Whether `ids` ascend (without repeats if `strictly`): one pass, no hashing or sorting.
+
+    Exports are often written in id order, which makes both sorting and the uniqueness check
+    free for them.
+    """
+    if len(ids) < 2:
+        return True
+    values = pa.array(ids)
+    before, after = values[:-1], values[1:]
+    ascending = pc.less(before, after) if strictly else pc.less_equal(before, after)
+    return bool(pc.all(ascending).as_py())
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dealgraph.errors import DataError, Problem
 from dealgraph.graph.model import DataSet, indexed_by_id
@@ -105,6 +108,8 @@ def _stack(table: str, layers: list[pd.DataFrame], problems: list[Problem]) -> p
         if "id" in frame.columns:
             kept.append(checker.unique_ids())
         problems += checker.problems
+    if len(kept) == 1:  # one layer, ids already unique: nothing to replace
+        return kept[0].reset_index(drop=True)
     stacked = (
         pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=["id", FILE, ROW])
     )
@@ -155,7 +160,8 @@ def load_dataset(specs: Iterable[str | Path] = (BUNDLED,)) -> DataSet:
 def _typed_entities(entities: pd.DataFrame) -> pd.DataFrame:
     frame = entities.drop(columns=[FILE, ROW]).copy()
     frame["aliases"] = [
-        tuple(a.strip() for a in text.split(";") if a.strip()) for text in frame["aliases"]
+        tuple(a.strip() for a in text.split(";") if a.strip()) if text else ()
+        for text in frame["aliases"].tolist()
     ]
     return indexed_by_id(frame)
 
@@ -180,31 +186,44 @@ def _resolve_references(
     An exact id (in any case) always wins; otherwise a name or alias must point to exactly
     one entity.
     """
-    ids = {entity_id.lower(): entity_id for entity_id in entities["id"]}
-    labels = reference_index(entities)
+    ids = {entity_id.lower(): entity_id for entity_id in entities["id"].tolist()}
+    labels: dict[str, set[str]] | None = None  # built only if some cell is not an id
     checker = Checker(deals)
+    known_ids = pa.array(entities["id"], type=pa.large_string())
     for column in columns:
+        exact = pc.is_in(pa.array(deals[column], type=pa.large_string()), value_set=known_ids)
+        if pc.all(exact).as_py():  # every cell is an id as written: nothing to resolve
+            continue
         cells = deals[column].str.strip()
-        resolved: dict[str, str | None] = {}
+        codes, uniques = pd.factorize(cells)
+        distinct = uniques.tolist()
+        resolved: list[str] = []
         messages: dict[str, str] = {}
-        for text in cells.unique():
+        for text in distinct:
             key = text.lower()
+            if key not in ids and labels is None:
+                labels = reference_index(entities)
             if key in ids:
-                resolved[text] = ids[key]
+                resolved.append(ids[key])
             elif len(labels.get(key, ())) == 1:
-                resolved[text] = next(iter(labels[key]))
-            elif key in labels:
-                resolved[text] = None
+                resolved.append(next(iter(labels[key])))
+            else:
+                resolved.append(text)
                 messages[text] = (
                     f"ambiguous entity {text!r}: may be {', '.join(sorted(labels[key]))}"
+                    if key in labels
+                    else f"unknown entity {text!r}"
                 )
-            else:
-                resolved[text] = None
-                messages[text] = f"unknown entity {text!r}"
-        mapped = cells.map(resolved)
-        bad = mapped.isna() & (cells != "")
-        checker.flag(bad, column, lambda v, known=messages: known[v.strip()])
-        deals[column] = mapped.fillna(cells)
+        if messages:
+            bad = [n for n, text in enumerate(distinct) if text in messages and text != ""]
+            checker.flag(
+                pd.Series(np.isin(codes, bad), index=deals.index),
+                column,
+                lambda v, known=messages: known[v.strip()],
+            )
+        if resolved != distinct:
+            cells = pd.Series(np.asarray(resolved, dtype=object)[codes], index=deals.index)
+        deals[column] = cells
     if "to_entity" not in columns:  # financials: one entity per row
         return checker.problems
     same = (deals["from_entity"] == deals["to_entity"]) & (deals["from_entity"] != "")

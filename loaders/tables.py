@@ -14,6 +14,8 @@ import math
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pa_csv
 
 from dealgraph.errors import DataError, Problem
 
@@ -33,43 +35,61 @@ def table_of(path: Path) -> str | None:
 def read_table(path: Path) -> pd.DataFrame:
     """Read `path` into a frame of strings with `_file` and `_row` columns."""
     name = str(path)
+    suffix = path.suffix.lower()
     try:
-        raw = path.read_bytes()
+        if suffix == ".csv":
+            frame = _read_csv(path)
+        else:
+            frame = _read_json(name, _text(path), lines=suffix == ".jsonl")
     except OSError as exc:
         raise DataError(
             [Problem(name, 0, "", f"cannot read file: {exc.strerror or exc}")]
         ) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(
-            [Problem(name, 0, "", f"not UTF-8 text (bad byte at line {line}); save it as UTF-8")]
-        ) from None
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame = _read_csv(path, text)
-    else:
-        frame = _read_json(name, text, lines=suffix == ".jsonl")
     frame.columns = [str(c).strip() for c in frame.columns]
     frame[FILE] = name
     frame.attrs["file"] = name
     return frame
 
 
-def _read_csv(path: Path, text: str) -> pd.DataFrame:
-    """Parse with pyarrow's multi-threaded reader (the text was only needed to check UTF-8)."""
-    name = str(path)
+def _text(path: Path) -> str:
+    raw = path.read_bytes()
     try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", engine="pyarrow"
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            [
+                Problem(
+                    str(path), 0, "", f"not UTF-8 text (bad byte at line {line}); save it as UTF-8"
+                )
+            ]
+        ) from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Parse with pyarrow's multi-threaded reader, every column as text.
+
+    Arrow checks the UTF-8 itself; the file is decoded in Python only to explain an error.
+    """
+    name = str(path)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            header = next(csv.reader(handle), None)
+        except (UnicodeDecodeError, csv.Error):
+            header = _text(path) and None  # raises for bad UTF-8
+    if not header:
+        raise DataError([Problem(name, 0, "", "file is empty (expected a header row)")])
+    try:
+        table = pa_csv.read_csv(
+            path,
+            convert_options=pa_csv.ConvertOptions(
+                column_types={column: pa.string() for column in header}
+            ),
         )
-    except pd.errors.EmptyDataError:
-        raise DataError([Problem(name, 0, "", "file is empty (expected a header row)")]) from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        problems = [Problem(name, row, "", msg) for row, msg in _ragged_rows(text)]
+    except pa.ArrowInvalid as exc:
+        problems = [Problem(name, row, "", msg) for row, msg in _ragged_rows(_text(path))]
         raise DataError(problems or [Problem(name, 0, "", f"not valid CSV: {exc}")]) from None
-    frame = frame.fillna("")
+    frame = table.to_pandas()
     frame[ROW] = range(2, len(frame) + 2)
     return frame
 

@@ -6,12 +6,14 @@ what reading them costs; only flagged rows are turned into `Problem`s.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 
 import pandas as pd
 
 from dealgraph.errors import Problem
-from dealgraph.graph.model import AMOUNT_COLUMNS, DEAL_COLUMNS, ENTITY_COLUMNS
+from dealgraph.graph.model import AMOUNT_COLUMNS, DEAL_COLUMNS, ENTITY_COLUMNS, ids_in_order
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders.amounts import parse_amount_column
 from dealgraph.loaders.tables import FILE, ROW
@@ -49,26 +51,26 @@ class Checker:
 
     def require_values(self, table: str) -> None:
         for column in REQUIRED[table]:
-            self.flag(self.frame[column].str.strip() == "", column, "required value is empty")
+            cells = self.frame[column]
+            self.flag((cells == "") | cells.str.isspace(), column, "required value is empty")
 
     def one_of(self, column: str, allowed: tuple[str, ...] | list[str]) -> None:
         cells = self.frame[column]
         listed = ", ".join(allowed)
-        self.flag(
-            (cells != "") & ~cells.isin(allowed),
-            column,
-            lambda v: f"unknown value {v!r} (expected one of: {listed})",
-        )
+        bad = [text for text in cells.unique() if text and text not in allowed]
+        if bad:
+            message = lambda v: f"unknown value {v!r} (expected one of: {listed})"  # noqa: E731
+            self.flag(cells.isin(bad), column, message)
 
     def dates(self, column: str) -> None:
-        """ISO dates, `YYYY-MM-DD` or `YYYY-MM`, that exist on the calendar."""
+        """ISO dates, `YYYY-MM-DD` or `YYYY-MM`, that exist on the calendar.
+
+        A column holds few distinct dates however long it is, so each is checked once.
+        """
         cells = self.frame[column]
-        days = pd.to_datetime(
-            cells.where(cells.str.len() == 10), format="%Y-%m-%d", errors="coerce"
-        )
-        months = pd.to_datetime(cells.where(cells.str.len() == 7), format="%Y-%m", errors="coerce")
-        good = cells.str.fullmatch(DATE) & (days.notna() | months.notna())
-        self.flag((cells != "") & ~good, column, lambda v: f"not a date: {v!r} (use YYYY-MM-DD)")
+        bad = [text for text in cells.unique() if text and not _is_date(text)]
+        if bad:
+            self.flag(cells.isin(bad), column, lambda v: f"not a date: {v!r} (use YYYY-MM-DD)")
 
     def amounts(self, column: str) -> pd.Series:
         values, errors = parse_amount_column(self.frame[column])
@@ -79,9 +81,10 @@ class Checker:
 
     def unique_ids(self) -> pd.DataFrame:
         """Drop exact repeats of a record; a repeated id with other content is an error."""
-        repeated_id = self.frame["id"].duplicated(keep=False) & (self.frame["id"] != "")
-        if not repeated_id.any():
+        ids = self.frame["id"]
+        if ids_in_order(ids, strictly=True) or pd.Index(ids).is_unique:
             return self.frame
+        repeated_id = ids.duplicated(keep=False) & (ids != "")
         content = [c for c in self.frame.columns if c not in (FILE, ROW)]
         suspects = self.frame[repeated_id]
         exact = suspects.duplicated(subset=content, keep="first")
@@ -100,6 +103,16 @@ class Checker:
                 )
             )
         return frame
+
+
+def _is_date(text: str) -> bool:
+    if not re.fullmatch(DATE, text):
+        return False
+    try:
+        date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+    except ValueError:
+        return False
+    return True
 
 
 def with_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
