@@ -59,8 +59,8 @@ class Checker:
         listed = ", ".join(allowed)
         bad = [text for text in cells.unique() if text and text not in allowed]
         if bad:
-            message = lambda v: f"unknown value {v!r} (expected one of: {listed})"  # noqa: E731
-            self.flag(cells.isin(bad), column, message)
+            expected = f"(expected one of: {listed})"
+            self.flag(cells.isin(bad), column, lambda v: f"unknown value {v!r} {expected}")
 
     def dates(self, column: str) -> None:
         """ISO dates, `YYYY-MM-DD` or `YYYY-MM`, that exist on the calendar.
