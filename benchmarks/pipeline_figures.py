@@ -8,6 +8,7 @@ severity, and adds the concentration, vendor-financing and stress alerts.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -36,7 +37,9 @@ def rows(length: int = 3) -> list[dict]:
                  "--max-length", str(length), "--format", "jsonl"]  # fmt: skip
     ours = run_command(dealgraph, BENCH / "alerts.jsonl")
     loops = _count(BENCH / "igraph.out")
-    ours_loops = sum('"kind": "circular_flow"' in line for line in _lines(BENCH / "alerts.jsonl"))
+    ours_loops = sum(
+        json.loads(line)["kind"] == "circular_flow" for line in _lines(BENCH / "alerts.jsonl")
+    )
     if ours_loops != loops:
         raise AssertionError(f"dealgraph wrote {ours_loops} loop alerts, igraph {loops} loops")
     size = f"5k entities/45k pairs, L<={length} ({loops:,} loops)"

@@ -26,7 +26,7 @@ from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least, 
 from dealgraph.queries.analysis import Analysis, Options, analyze
 from dealgraph.queries.concentration import PERSPECTIVES
 from dealgraph.queries.flow import FlowFilter
-from dealgraph.queries.loop_profile import deal_terms, loop_profile, parse_span
+from dealgraph.queries.loop_profile import DealTerms, loop_profile, parse_span
 from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH, Loop, largest_first
 from dealgraph.render import FORMATS, render
 from dealgraph.stream_output import write_alerts_jsonl
@@ -327,7 +327,7 @@ def loops(fmt, **options) -> None:
     """Circular flows: money that comes back to where it started, largest first."""
     analysis = run_analysis(**options)
     names = _names(analysis)
-    terms = deal_terms(analysis.dataset.deals)  # when each leg was signed, how firm it is
+    terms = DealTerms(analysis.dataset.deals)  # when each leg was signed, how firm it is
     rows = [
         {**loop_row(loop, names), **loop_profile(loop, terms).as_dict()}
         for loop in largest_first(analysis.loops.loops)

@@ -7,7 +7,6 @@ so a reader never sees half of it.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 import click
+import orjson
 
 from dealgraph.atomic_files import atomic_output
 from dealgraph.graph.model import DataSet
@@ -24,6 +24,7 @@ from dealgraph.queries.analysis import Options, StreamReport, stream_alerts
 from dealgraph.render import plain
 
 PROGRESS_EVERY = 0.5  # seconds between progress updates
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 
 @contextmanager
@@ -61,8 +62,9 @@ def write_alerts_jsonl(dataset: DataSet, options: Options, output: Path | None) 
 
 
 def _write(out: IO[str], row: dict) -> None:
-    try:  # the common case: nothing to clean, so no second walk over the row
-        text = json.dumps(row, ensure_ascii=False, allow_nan=False)
-    except ValueError:  # a NaN somewhere: JSON has no NaN, write null
-        text = json.dumps(plain(row), ensure_ascii=False)
-    out.write(text + "\n")
+    """One compact JSON line; orjson writes NaN as null, as JSON has no NaN."""
+    try:  # the common case: plain Python values, so no second walk over the row
+        text = orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # a value orjson does not know (a numpy scalar, say)
+        text = orjson.dumps(plain(row), option=orjson.OPT_APPEND_NEWLINE | _NUMPY)
+    out.write(text.decode("utf-8"))

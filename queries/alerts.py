@@ -37,6 +37,7 @@ import pandas as pd
 
 from dealgraph.queries.concentration import Concentration
 from dealgraph.queries.figures import Figure
+from dealgraph.queries.flow import Hop
 from dealgraph.queries.loop_profile import LoopProfile, severity_shift
 from dealgraph.queries.loops import Loop
 from dealgraph.queries.stress import StressResult
@@ -120,39 +121,60 @@ def _sources(source_of: Mapping[str, str], deal_ids: Iterable[str]) -> tuple[str
     return tuple(sorted({url for d in deal_ids if (url := source_of.get(d))}))
 
 
-def loop_alert(
-    loop: Loop, source_of: Mapping[str, str], names: Mapping[str, str], profile: LoopProfile
-) -> Alert:
-    """`profile`: the loop's timing and firmness (see `loop_profile`)."""
-    amount = loop.amount_usd
-    if amount is None:
-        severity = "medium"
-    elif amount >= HIGH_AMOUNT:
-        severity = "high"
-    else:
-        severity = "medium" if amount >= MEDIUM_AMOUNT else "low"
-    severity = shifted(severity, severity_shift(profile))
-    path = " -> ".join(names.get(e, e) for e in (*loop.entities, loop.entities[0]))
-    unknown = sum(hop.amount_usd is None for hop in loop.hops)
-    if unknown:
-        tail = f"amount undisclosed on {unknown} of {loop.length} hops"
-    else:
-        tail = f"{format_usd(amount)} can go round (smallest hop)"
-    hops = [
-        {"from": h.source, "to": h.target, "amount_usd": h.amount_usd, "deal_ids": list(h.deal_ids)}
-        for h in loop.hops
-    ]
-    return Alert(
-        id=stable_id("loop", *loop.entities),
-        kind="circular_flow",
-        severity=severity,
-        entities=loop.entities,
-        amount_usd=amount,
-        deal_ids=loop.deal_ids,
-        sources=_sources(source_of, loop.deal_ids),
-        summary=f"{path}: {tail}",
-        details={"length": loop.length, "hops": hops, **profile.as_dict()},
-    )
+class LoopAlerts:
+    """Turns loops into `circular_flow` alerts. A hop sits in many loops, so what belongs
+    to one hop (its entry in the details, its sources) is worked out once and shared,
+    read-only, by every alert through it."""
+
+    def __init__(self, source_of: Mapping[str, str], names: Mapping[str, str]):
+        self.source_of, self.names = source_of, names
+        self._hops: dict[tuple[str, ...], tuple[dict, frozenset[str]]] = {}
+
+    def _hop(self, hop: Hop) -> tuple[dict, frozenset[str]]:
+        found = self._hops.get(hop.deal_ids)  # a deal belongs to exactly one hop
+        if found is None:
+            entry = {
+                "from": hop.source,
+                "to": hop.target,
+                "amount_usd": hop.amount_usd,
+                "deal_ids": list(hop.deal_ids),
+            }
+            urls = frozenset(u for d in hop.deal_ids if (u := self.source_of.get(d)))
+            found = self._hops[hop.deal_ids] = (entry, urls)
+        return found
+
+    def __call__(self, loop: Loop, profile: LoopProfile) -> Alert:
+        """`profile`: the loop's timing and firmness (see `loop_profile`)."""
+        amount = loop.amount_usd
+        if amount is None:
+            severity = "medium"
+        elif amount >= HIGH_AMOUNT:
+            severity = "high"
+        else:
+            severity = "medium" if amount >= MEDIUM_AMOUNT else "low"
+        severity = shifted(severity, severity_shift(profile))
+        path = " -> ".join(self.names.get(e, e) for e in (*loop.entities, loop.entities[0]))
+        unknown = sum(hop.amount_usd is None for hop in loop.hops)
+        if unknown:
+            tail = f"amount undisclosed on {unknown} of {loop.length} hops"
+        else:
+            tail = f"{format_usd(amount)} can go round (smallest hop)"
+        parts = [self._hop(hop) for hop in loop.hops]
+        return Alert(
+            id=stable_id("loop", *loop.entities),
+            kind="circular_flow",
+            severity=severity,
+            entities=loop.entities,
+            amount_usd=amount,
+            deal_ids=loop.deal_ids,
+            sources=tuple(sorted(frozenset().union(*(urls for _, urls in parts)))),
+            summary=f"{path}: {tail}",
+            details={
+                "length": loop.length,
+                "hops": [entry for entry, _ in parts],
+                **profile.as_dict(),
+            },
+        )
 
 
 def concentration_alert(

@@ -14,8 +14,8 @@ import pandas as pd
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.alerts import (
     Alert,
+    LoopAlerts,
     concentration_alert,
-    loop_alert,
     sort_alerts,
     source_urls,
     stress_alert,
@@ -30,7 +30,7 @@ from dealgraph.queries.concentration import (
 )
 from dealgraph.queries.figures import Figure, latest
 from dealgraph.queries.flow import FlowFilter, Hop, deals_in_force, hops
-from dealgraph.queries.loop_profile import deal_terms, loop_profile
+from dealgraph.queries.loop_profile import DealTerms, loop_profile
 from dealgraph.queries.loops import (
     DEFAULT_LIMIT,
     DEFAULT_MAX_LENGTH,
@@ -69,7 +69,7 @@ def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
     deals = deals_in_force(dataset.deals, options.flow)
     hop_map = hops(deals)
     search = find_loops(hop_map, options.max_length, options.min_amount, options.limit)
-    terms = deal_terms(dataset.deals)
+    terms = DealTerms(dataset.deals)
     profiles = {loop.entities: loop_profile(loop, terms) for loop in search.loops}
     if options.max_span_days is not None:
         span = options.max_span_days
@@ -77,7 +77,8 @@ def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
         search = replace(search, loops=kept)
     found = _concentration(deals, options)
     names, source_of = _names(dataset), source_urls(dataset.deals)
-    alerts = [loop_alert(loop, source_of, names, profiles[loop.entities]) for loop in search.loops]
+    to_alert = LoopAlerts(source_of, names)
+    alerts = [to_alert(loop, profiles[loop.entities]) for loop in search.loops]
     alerts += _other_alerts(dataset, deals, hop_map, found, options, names, source_of)
     return Analysis(dataset, options, deals, hop_map, search, found, sort_alerts(alerts))
 
@@ -99,8 +100,9 @@ def stream_alerts(
     report = report if report is not None else StreamReport()
     deals = deals_in_force(dataset.deals, options.flow)
     hop_map = hops(deals)
-    terms = deal_terms(dataset.deals)
+    terms = DealTerms(dataset.deals)
     names, source_of = _names(dataset), source_urls(dataset.deals)
+    to_alert = LoopAlerts(source_of, names)
     found_loops = iter_loops(hop_map, options.max_length, options.min_amount)
     for searched, loop in enumerate(found_loops):
         if searched == options.limit:
@@ -109,7 +111,7 @@ def stream_alerts(
         profile = loop_profile(loop, terms)
         if options.max_span_days is None or profile.span_days <= options.max_span_days:
             report.loops += 1
-            yield loop_alert(loop, source_of, names, profile)
+            yield to_alert(loop, profile)
     found = _concentration(deals, options)
     yield from sort_alerts(_other_alerts(dataset, deals, hop_map, found, options, names, source_of))
 

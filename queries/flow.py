@@ -90,17 +90,22 @@ def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
     unknown = np.isnan(values)
     starts = np.flatnonzero(np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])])
     ends = np.r_[starts[1:], len(order)]
-    sums = np.add.reduceat(np.where(unknown, 0.0, values), starts)
-    known = np.add.reduceat(~unknown, starts)
+    sums = np.add.reduceat(np.where(unknown, 0.0, values), starts).tolist()
+    known = np.add.reduceat(~unknown, starts).tolist()
+    src_of, dst_of = src[starts].tolist(), dst[starts].tolist()
+    id_list, kind_list, unknown_list = ids.tolist(), kinds.tolist(), unknown.tolist()
     result: dict[tuple[str, str], Hop] = {}
     for n, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        pair = (sources[src[a]], targets[dst[a]])
+        pair = (sources[src_of[n]], targets[dst_of[n]])
+        deal_ids = tuple(id_list[a:b])
         result[pair] = Hop(
             source=pair[0],
             target=pair[1],
-            amount_usd=float(sums[n]) if known[n] else None,
-            deal_ids=tuple(ids[a:b].tolist()),
-            kinds=tuple(sorted(set(kinds[a:b].tolist()))),
-            unknown_deal_ids=tuple(ids[a:b][unknown[a:b]].tolist()) if known[n] < b - a else (),
+            amount_usd=sums[n] if known[n] else None,
+            deal_ids=deal_ids,
+            kinds=(kind_list[a],) if b - a == 1 else tuple(sorted(set(kind_list[a:b]))),
+            unknown_deal_ids=tuple(d for d, u in zip(deal_ids, unknown_list[a:b], strict=True) if u)
+            if known[n] < b - a
+            else (),
         )
     return result

@@ -16,7 +16,6 @@ money that moved; a loop of letters of intent is a headline. So every loop also 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -74,32 +73,43 @@ def _day(text: str) -> date:
     return date.fromisoformat(text if len(text) == 10 else f"{text}-01")
 
 
-def deal_terms(deals: pd.DataFrame) -> dict[str, tuple[date, str, str]]:
-    """Deal id -> (day signed, status, amount_basis): what `loop_profile` reads, built once
-    (dates parsed here, once per deal, not once per loop through the deal)."""
-    columns = (deals["id"], deals["date"], deals["status"], deals["amount_basis"])
-    ids, days, statuses, bases = (column.tolist() for column in columns)
-    return {i: (_day(d), s, b) for i, d, s, b in zip(ids, days, statuses, bases, strict=True)}
+class DealTerms:
+    """Deal id -> (day signed, status, amount_basis), parsed once per deal, and each leg's
+    earliest day and firmest terms, worked out once per leg: a leg sits in many loops."""
+
+    def __init__(self, deals: pd.DataFrame):
+        columns = (deals["id"], deals["date"], deals["status"], deals["amount_basis"])
+        ids, days, statuses, bases = (column.tolist() for column in columns)
+        self.by_deal = {
+            i: (_day(d), s, b) for i, d, s, b in zip(ids, days, statuses, bases, strict=True)
+        }
+        self._legs: dict[tuple[str, ...], tuple[date, tuple[int, int, str, str]]] = {}
+
+    def leg(self, deal_ids: tuple[str, ...]) -> tuple[date, tuple[int, int, str, str]]:
+        """The leg's first day, and its firmest deal as (status rank, basis rank, status,
+        basis)."""
+        found = self._legs.get(deal_ids)
+        if found is None:
+            facts = [self.by_deal[d] for d in deal_ids]
+            firmest = max((STATUS_RANK.get(s, 0), BASIS_RANK.get(b, 0), s, b) for _, s, b in facts)
+            found = self._legs[deal_ids] = (min(day for day, _, _ in facts), firmest)
+        return found
 
 
-def loop_profile(loop: Loop, terms: Mapping[str, tuple[date, str, str]]) -> LoopProfile:
-    """Timing and firmness of `loop`, from `deal_terms` of (at least) its deals."""
-    signed, firmest = [], []
-    for hop in loop.hops:
-        facts = [terms[d] for d in hop.deal_ids]
-        signed.append(min(day for day, _, _ in facts))
-        firmest.append(
-            max((STATUS_RANK.get(s, 0), BASIS_RANK.get(b, 0), s, b) for _, s, b in facts)
-        )
-    weakest = min(range(len(firmest)), key=lambda i: firmest[i][:2])
-    hop = loop.hops[weakest]
+def loop_profile(loop: Loop, terms: DealTerms) -> LoopProfile:
+    """Timing and firmness of `loop`, from the `DealTerms` of (at least) its deals."""
+    legs = [terms.leg(hop.deal_ids) for hop in loop.hops]
+    signed = [day for day, _ in legs]
+    weakest = min(range(len(legs)), key=lambda i: legs[i][1][:2])
+    hop, firmest = loop.hops[weakest], legs[weakest][1]
+    first, last = min(signed), max(signed)
     return LoopProfile(
-        first_date=min(signed).isoformat(),
-        last_date=max(signed).isoformat(),
-        span_days=(max(signed) - min(signed)).days,
+        first_date=first.isoformat(),
+        last_date=last.isoformat(),
+        span_days=(last - first).days,
         weakest_hop=(hop.source, hop.target),
-        weakest_status=firmest[weakest][2],
-        weakest_basis=firmest[weakest][3],
+        weakest_status=firmest[2],
+        weakest_basis=firmest[3],
     )
 
 

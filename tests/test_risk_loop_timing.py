@@ -9,7 +9,7 @@ from risk_data import run, run_json
 
 from dealgraph.queries.analysis import Options, analyze
 from dealgraph.queries.flow import FlowFilter
-from dealgraph.queries.loop_profile import deal_terms, loop_profile, parse_span
+from dealgraph.queries.loop_profile import DealTerms, loop_profile, parse_span
 
 NO_CONC = Options(perspectives=())
 RUMORED = FlowFilter(include_rumored=True)
@@ -19,7 +19,7 @@ def only_loop(data):
     analysis = analyze(data, NO_CONC)
     (loop,) = analysis.loops.loops
     alert = next(a for a in analysis.alerts if a.kind == "circular_flow")
-    return loop_profile(loop, deal_terms(data.deals)), alert
+    return loop_profile(loop, DealTerms(data.deals)), alert
 
 
 def test_a_quick_firm_round_trip_is_raised(load):
@@ -94,7 +94,7 @@ def test_firmness_levels(load, status, basis, firmness):
         ]
     )
     loop = analyze(data, Options(perspectives=(), flow=RUMORED)).loops.loops[0]
-    assert loop_profile(loop, deal_terms(data.deals)).firmness == firmness
+    assert loop_profile(loop, DealTerms(data.deals)).firmness == firmness
 
 
 def test_parse_span():
