@@ -32,7 +32,6 @@ UNDATED_SOURCES = {
     "2024-06-coreweave-revolver.syndicate",
     "2024-11-microsoft-coreweave-10b",
     "2025-03-nvidia-coreweave-ipo-anchor",
-    "2025-09-nebius-converts",
     "2025-09-nvidia-lambda-rental",
     "2025-09-nvidia-lambda-rental-2",
     "2025-09-oracle-18b-notes",
