@@ -28,7 +28,7 @@ from dealgraph.queries.concentration import PERSPECTIVES
 from dealgraph.queries.flow import FlowFilter
 from dealgraph.queries.loop_profile import DealTerms, loop_profile, parse_span
 from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH, Loop, largest_first
-from dealgraph.render import FORMATS, render
+from dealgraph.render import FORMATS, render, to_json
 from dealgraph.stream_output import write_alerts_jsonl
 
 
@@ -261,13 +261,11 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
 
     Copy the files, add your own rows, and stack them: --data bundled --data ./mine.
     """
-    import json
-
     from dealgraph.queries.inventory import describe
 
     summary = describe(open_dataset(data))
     if fmt == "json":
-        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        click.echo(to_json(summary, indent=True))
         return
     lines = [
         f"{summary['entities']} entities, {summary['deals']} deals, "

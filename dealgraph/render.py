@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import shutil
 from collections.abc import Sequence
 
+import orjson
+
 FORMATS = ("table", "json", "jsonl", "csv")
+_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def plain(value: object) -> object:
@@ -27,16 +29,28 @@ def plain(value: object) -> object:
     return value
 
 
+def to_json(value: object, indent: bool = False, sort_keys: bool = False) -> str:
+    """JSON text, fast at any size (orjson): NaN as null, tuples as lists, UTF-8 kept."""
+    option = _JSON_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
+    option |= orjson.OPT_SORT_KEYS if sort_keys else 0
+    return orjson.dumps(value, option=option).decode("utf-8")
+
+
 def _flat(value: object) -> str:
-    value = plain(value)
+    """One cell of text; the common cases (text, lists of text) first, as CSV of a million
+    alerts calls this for every cell."""
+    if isinstance(value, str):
+        return value
     if value is None:
         return ""
-    if isinstance(value, list):
-        return ";".join(_flat(v) for v in value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, tuple | list):
+        return ";".join(v if isinstance(v, str) else _flat(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        return to_json(value, sort_keys=True)
     return str(value)
 
 
@@ -44,9 +58,9 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None)
     """The text of `rows` in `fmt`; `columns` fixes the order (and the CSV header if empty)."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
-        return json.dumps([plain(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
+        return to_json(rows, indent=True) + "\n"
     if fmt == "jsonl":
-        return "".join(json.dumps(plain(r), ensure_ascii=False) + "\n" for r in rows)
+        return "".join(to_json(r) + "\n" for r in rows)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

@@ -15,16 +15,14 @@ from pathlib import Path
 from typing import IO
 
 import click
-import orjson
 
 from dealgraph.atomic_files import atomic_output
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.alerts import SEVERITIES
 from dealgraph.queries.analysis import Options, StreamReport, stream_alerts
-from dealgraph.render import plain
+from dealgraph.render import to_json
 
 PROGRESS_EVERY = 0.5  # seconds between progress updates
-_NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 
 @contextmanager
@@ -62,9 +60,4 @@ def write_alerts_jsonl(dataset: DataSet, options: Options, output: Path | None) 
 
 
 def _write(out: IO[str], row: dict) -> None:
-    """One compact JSON line; orjson writes NaN as null, as JSON has no NaN."""
-    try:  # the common case: plain Python values, so no second walk over the row
-        text = orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
-    except TypeError:  # a value orjson does not know (a numpy scalar, say)
-        text = orjson.dumps(plain(row), option=orjson.OPT_APPEND_NEWLINE | _NUMPY)
-    out.write(text.decode("utf-8"))
+    out.write(to_json(row) + "\n")
