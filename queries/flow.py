@@ -58,16 +58,34 @@ def deal_values(deals: pd.DataFrame) -> pd.Series:
 
 def deals_in_force(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataFrame:
     """The deals that count under `flow` (see the module docstring for the rules)."""
+    spans = deal_spans(deals, flow)
+    return spans[spans["until"] == ""].drop(columns="until")
+
+
+def deal_spans(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataFrame:
+    """Every deal that is in force at some date up to `flow.as_of`, with an `until` column:
+    the first date a visible row superseding it appears ("" when none does).
+
+    A deal is in force on a date T when its `date` is on or before T and its `until` is
+    after T: the module's rules for every T at once (the map's date slider reads this).
+    `YYYY-MM` dates compare as strings, so `2025-09` sorts before any day of that month.
+    """
     visible = deals
     if flow.as_of:
         visible = visible[visible["date"] <= _end_of(flow.as_of)]
     if not flow.include_rumored:
         visible = visible[visible["status"] != "rumored"]
-    replaced = set(visible["supersedes"][visible["supersedes"] != ""])
-    current = visible[~visible["id"].isin(replaced) & (visible["status"] != "cancelled")]
+    replacing = visible[visible["supersedes"] != ""]
+    until = replacing.groupby("supersedes")["date"].min()
+    kept = visible[visible["status"] != "cancelled"]
     if flow.kinds is not None:
-        current = current[current["kind"].isin(flow.kinds)]
-    return current
+        kept = kept[kept["kind"].isin(flow.kinds)]
+    if until.empty:  # the common case at scale: nothing superseded, nothing to look up
+        return kept.assign(until="")
+    ended = kept["id"].map(until).fillna("").astype("str")
+    kept = kept.assign(until=ended)
+    never = (kept["until"] != "") & (kept["until"] <= kept["date"])  # replaced on day one
+    return kept[~never]
 
 
 def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:

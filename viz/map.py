@@ -40,7 +40,7 @@ from dealgraph.errors import DealgraphError
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.queries.alerts import format_usd
 from dealgraph.queries.analysis import Analysis
-from dealgraph.queries.flow import FlowFilter, deal_values
+from dealgraph.queries.flow import deal_spans, deal_values
 from dealgraph.viz.layout import spring_positions
 
 # The largest graph that stays responsive (benchmarks/map_figures.py, docs/map.md): beyond
@@ -150,33 +150,6 @@ def _drawn(analysis: Analysis, focus: str | None, hops: int) -> tuple[set, pd.Da
         )
         spans = _largest_deals(spans, MAX_DEALS)
     return keep, spans, notes
-
-
-def deal_spans(deals: pd.DataFrame, flow: FlowFilter) -> pd.DataFrame:
-    """Every deal that is in force at some date up to `flow.as_of`, with an `until` column.
-
-    A deal is in force as of a date T when its `date` is on or before T and its `until` (the
-    first date a visible row superseding it appears; "" when none does) is after T, by the
-    rules of `queries.flow.deals_in_force`, which this mirrors for every T at once (tests
-    compare the two on every date): rumored rows are invisible unless `include_rumored`;
-    a cancelled row never counts itself but ends the deal it supersedes; `kinds` filters
-    what remains. `YYYY-MM` dates compare as strings, as in flow.py.
-    """
-    visible = deals
-    if flow.as_of:
-        cut = f"{flow.as_of}-31" if len(flow.as_of) == 7 else flow.as_of
-        visible = visible[visible["date"] <= cut]
-    if not flow.include_rumored:
-        visible = visible[visible["status"] != "rumored"]
-    replacing = visible[visible["supersedes"] != ""]
-    until = replacing.groupby("supersedes")["date"].min().to_dict()
-    kept = visible[visible["status"] != "cancelled"]
-    if flow.kinds is not None:
-        kept = kept[kept["kind"].isin(flow.kinds)]
-    ended = pd.Series([until.get(i, "") for i in kept["id"]], index=kept.index, dtype="str")
-    kept = kept.assign(until=ended)
-    never = (kept["until"] != "") & (kept["until"] <= kept["date"])
-    return kept[~never].sort_values("id")
 
 
 def edge_width(amount: float | None) -> float:
