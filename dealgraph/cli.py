@@ -6,7 +6,6 @@ stderr and exit status 2; `alerts --fail-on` exits 1 when an alert reaches that 
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,173 +14,30 @@ import click
 
 from dealgraph import __version__
 from dealgraph.atomic_files import write_atomically
-from dealgraph.errors import DataError, DealgraphError
-from dealgraph.graph.model import DataSet
-from dealgraph.graph.schema import SCHEMA
-from dealgraph.loaders import BUNDLED, load_dataset
+from dealgraph.cli_options import (
+    UserError,
+    data_options,
+    emit,
+    filter_options,
+    format_option,
+    open_dataset,
+    span_option,
+    user_errors,
+)
+from dealgraph.loaders import load_dataset
 from dealgraph.loaders.previous_alerts import read_alerts
-from dealgraph.neo4j_options import neo4j_dataset, neo4j_options, write_findings
+from dealgraph.neo4j_commands import cypher_command, load_command
+from dealgraph.neo4j_options import write_findings
 from dealgraph.queries.alert_changes import compare_alerts
 from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least, stable_id
 from dealgraph.queries.analysis import Analysis, Options, analyze
 from dealgraph.queries.concentration import PERSPECTIVES
 from dealgraph.queries.flow import FlowFilter
-from dealgraph.queries.loop_profile import DealTerms, loop_profile, parse_span
-from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH, Loop, largest_first
-from dealgraph.render import FORMATS, render, to_json
+from dealgraph.queries.loop_profile import DealTerms, loop_profile
+from dealgraph.queries.loops import Loop, largest_first
+from dealgraph.render import render, to_json
+from dealgraph.risk_commands import RISK_COMMANDS
 from dealgraph.stream_output import write_alerts_jsonl
-
-
-class UserError(click.ClickException):
-    """One line on stderr (one per problem for bad data), exit status 2, no traceback."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:
-        click.echo(self.format_message(), err=True)
-
-
-def user_errors(command: Callable) -> Callable:
-    """Turn the library's errors into `UserError` for every command."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except DataError as exc:
-            lines = [str(p) for p in exc.problems]
-            if len(lines) > 1:
-                lines.append(f"Error: {len(lines)} problems; nothing was loaded or written.")
-            raise UserError("\n".join(lines)) from None
-        except DealgraphError as exc:
-            raise UserError(f"Error: {exc}") from None
-
-    return wrapper
-
-
-def _kinds(ctx, param, value: str | None) -> frozenset[str] | None:
-    if not value:
-        return None
-    kinds = frozenset(k.strip() for k in value.split(",") if k.strip())
-    unknown = sorted(kinds - SCHEMA.deal_kinds.keys())
-    if unknown:
-        raise click.BadParameter(
-            f"unknown deal kind {', '.join(unknown)} (expected: {', '.join(SCHEMA.deal_kinds)})"
-        )
-    return kinds
-
-
-def _date(ctx, param, value: str | None) -> str | None:
-    import datetime
-
-    if value is None:
-        return None
-    for fmt in ("%Y-%m-%d", "%Y-%m"):
-        try:
-            datetime.datetime.strptime(value, fmt)
-            return value
-        except ValueError:
-            pass
-    raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD or YYYY-MM)")
-
-
-def _amount(ctx, param, value: str | None) -> float | None:
-    from dealgraph.loaders.amounts import AmountError, parse_amount
-
-    if value is None:
-        return None
-    try:
-        return parse_amount(value)
-    except AmountError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def data_options(command: Callable) -> Callable:
-    """`--data`: where the data set comes from (repeat to stack folders; later ones win)."""
-    command = neo4j_options(command)  # or --neo4j: the graph in a Neo4j server
-    return click.option(
-        "--data",
-        "data",
-        multiple=True,
-        metavar="PATH",
-        help="A data folder or file, or 'bundled' (the default). Repeat to stack: "
-        "--data bundled --data ./mine (later rows win on equal ids).",
-    )(command)
-
-
-def filter_options(command: Callable) -> Callable:
-    """The filters every analysis shares."""
-    options = [
-        click.option(
-            "--as-of",
-            callback=_date,
-            metavar="DATE",
-            help="Only deals dated on or before DATE, each in its version of that date.",
-        ),
-        click.option(
-            "--kinds",
-            callback=_kinds,
-            metavar="K1,K2",
-            help="Only these deal kinds (comma-separated).",
-        ),
-        click.option("--include-rumored", is_flag=True, help="Count rumored deals too."),
-        click.option(
-            "--max-length",
-            type=click.IntRange(2, 12),
-            default=DEFAULT_MAX_LENGTH,
-            show_default=True,
-            help="Longest loop searched, in entities.",
-        ),
-        click.option(
-            "--min-amount",
-            callback=_amount,
-            metavar="USD",
-            help="Only loops (and concentration totals) of at least this much, e.g. 1B.",
-        ),
-        click.option(
-            "--limit",
-            type=click.IntRange(1),
-            default=DEFAULT_LIMIT,
-            show_default=True,
-            help="Stop the loop search after this many loops (and say so).",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _span(ctx, param, value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return parse_span(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def span_option(command: Callable) -> Callable:
-    """`--max-span`: only loops whose legs were all signed within this many days."""
-    return click.option(
-        "--max-span",
-        callback=_span,
-        metavar="DAYS",
-        help="Only loops whose legs were signed within this span: days, or e.g. 6m, 2y.",
-    )(command)
-
-
-def format_option(command: Callable) -> Callable:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        help="Output format (default: table on a terminal, json otherwise).",
-    )(command)
-
-
-def open_dataset(data: tuple[str, ...]) -> DataSet:
-    """The data set a command works on: files (bundled by default), or Neo4j with --neo4j."""
-    return neo4j_dataset(data) or load_dataset(data or (BUNDLED,))
 
 
 def analysis_options(
@@ -207,18 +63,6 @@ def run_analysis(data, **filters) -> Analysis:
             err=True,
         )
     return result
-
-
-def emit(
-    rows: list[dict], fmt: str | None, table_columns: list[str], output: Path | None = None
-) -> None:
-    fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
-    columns = table_columns if fmt == "table" else None
-    text = render(rows, fmt, columns)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomically(output, text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -525,14 +369,7 @@ def summary(analysis: Analysis, out: Path) -> str:
     return "\n".join(lines)
 
 
-# The Neo4j-only commands live in their own module, which builds on the helpers above.
-from dealgraph.neo4j_commands import cypher_command, load_command  # noqa: E402
-
 main.add_command(load_command)
 main.add_command(cypher_command)
-
-# The risk analyses also live in their own module.
-from dealgraph.risk_commands import RISK_COMMANDS  # noqa: E402
-
-for _command in RISK_COMMANDS:
+for _command in RISK_COMMANDS:  # vendor financing, exposure, stress, circularity, ...
     main.add_command(_command)

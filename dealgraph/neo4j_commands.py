@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from dealgraph.cli import emit, format_option, user_errors
+from dealgraph.cli_options import emit, format_option, user_errors
 from dealgraph.loaders import BUNDLED, load_dataset
 from dealgraph.neo4j_options import connection_options, open_store
 from dealgraph.queries.cypher_catalogue import catalogue, named_query

@@ -13,16 +13,16 @@ from pathlib import Path
 import click
 
 from dealgraph.atomic_files import write_atomically
-from dealgraph.cli import (
+from dealgraph.cli_options import (
     UserError,
-    _amount,
-    _date,
-    _kinds,
     data_options,
     emit,
     filter_options,
     format_option,
     open_dataset,
+    parse_amount_option,
+    parse_date,
+    parse_kinds,
     user_errors,
 )
 from dealgraph.graph.model import DataSet
@@ -40,9 +40,9 @@ from dealgraph.queries.vendor_financing import vendor_financing
 def flow_options(command: Callable) -> Callable:
     """The deal filters of `filter_options` without the loop search's."""
     options = [
-        click.option("--as-of", callback=_date, metavar="DATE", help="Only deals dated on or "
+        click.option("--as-of", callback=parse_date, metavar="DATE", help="Only deals dated on or "
                      "before DATE, each in its version of that date; figures known by then."),
-        click.option("--kinds", callback=_kinds, metavar="K1,K2",
+        click.option("--kinds", callback=parse_kinds, metavar="K1,K2",
                      help="Only these deal kinds (comma-separated)."),
         click.option("--include-rumored", is_flag=True, help="Count rumored deals too."),
     ]  # fmt: skip
@@ -85,7 +85,7 @@ def _ratio(value: float | None) -> float | None:
 @click.command("vendor-financing")
 @data_options
 @flow_options
-@click.option("--min-amount", callback=_amount, metavar="USD",
+@click.option("--min-amount", callback=parse_amount_option, metavar="USD",
               help="Only routes where at least this much can come back, e.g. 1B.")  # fmt: skip
 @click.option("--direct-only", is_flag=True, help="Leave out routes through an intermediary.")
 @format_option
@@ -368,7 +368,7 @@ def circularity_command(data, fmt, **flow) -> None:
 @filter_options
 @click.option(
     "--start",
-    callback=_date,
+    callback=parse_date,
     metavar="DATE",
     help="First quarter (default: the quarter of the first deal).",
 )
