@@ -83,6 +83,9 @@ def test_the_bundled_map_draws_every_entity_and_deal_offline(map_page, bundled):
     assert sorted(t.strip() for t in legend) == sorted(
         k.replace("_", " ") for k in set(analysis.deals["kind"])
     )
+    # the header counts deals in force as `dealgraph analyze` does
+    summary = page.locator("#summary").inner_text()
+    assert f"{len(analysis.deals)} deals in force (" in summary
     map_page.screenshot("bundled-map")
     assert_clean(map_page)
 

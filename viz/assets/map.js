@@ -186,7 +186,7 @@
     const asOf = last && data.as_of ? data.as_of : date;
     const parts = [
       shown + " entities",
-      state.visible.size + " deals shown of " + data.deals.length,
+      state.visible.size + " deals in force (" + data.deals.length + " at some date)",
       data.alerts.loops.length + " circular flows",
     ];
     if (asOf) parts.push("as of " + asOf + (last && !data.as_of ? " (latest deal)" : ""));
