@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from synthetic import write_dataset
@@ -26,6 +27,20 @@ def dataset(deals: int) -> Path:
     folder = BENCH / f"deals-{LABELS[deals]}"
     if not (folder / "deals.csv").exists():
         write_dataset(folder, entities, deals, pairs)
+    return folder
+
+
+def shuffled(deals: int) -> Path:
+    """The same data set with its deal rows in a random (seeded) order: files are not always
+    written in id order, and the loader sorts those itself."""
+    source = dataset(deals)
+    folder = BENCH / f"deals-{LABELS[deals]}-shuffled"
+    if not (folder / "deals.csv").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "entities.csv").write_bytes((source / "entities.csv").read_bytes())
+        header, *rows = (source / "deals.csv").read_text("utf-8").splitlines(keepends=True)
+        random.Random(7).shuffle(rows)
+        (folder / "deals.csv").write_text(header + "".join(rows), "utf-8")
     return folder
 
 
