@@ -15,7 +15,6 @@ SETUP = (
     "data = load_dataset([{folder!r}])\n"
     "deals = deals_in_force(data.deals)\n"
 )
-CIRCULARITY_MAX = 100_000  # deals; see docs/benchmarks.md
 STEPS = {
     "money-flow hops": ("", "len(hops(deals))"),
     "concentration (3 perspectives)": (
@@ -46,8 +45,6 @@ def rows(sizes: list[int]) -> list[dict]:
     for size in sorted(sizes):
         folder = str(dataset(size))
         for step, (setup, call) in STEPS.items():
-            if step == "circularity index" and size > CIRCULARITY_MAX:
-                continue  # a dense inverse of the strong core: 50,000 entities need ~20 GB
             measured = run_step(SETUP.format(folder=folder) + setup, call)
             per_deal = measured["wall_s"] / size
             first.setdefault(step, per_deal)

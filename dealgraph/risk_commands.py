@@ -341,8 +341,11 @@ def circularity_command(data, fmt, **flow) -> None:
             "cycled_usd": found.cycled_usd,
             "cycled": format_usd(found.cycled_usd),
             "cycling_share": round(found.index, 6),
-            "component": [],
+            "component": None,
+            "component_size": None,
             "deal_ids": list(found.deal_ids),
+            "estimated": found.estimated,
+            "cycling_share_stderr": _stderr(found.index_stderr),
         }
     ]
     rows += [
@@ -355,12 +358,30 @@ def circularity_command(data, fmt, **flow) -> None:
             "cycled_usd": e.cycled_usd,
             "cycled": format_usd(e.cycled_usd),
             "cycling_share": round(e.cycling_share, 6),
-            "component": list(e.component),
+            "component": e.component[0],  # named by its first member; group rows on it
+            "component_size": len(e.component),
             "deal_ids": list(e.deal_ids),
+            "estimated": e.estimated,
+            "cycling_share_stderr": _stderr(e.stderr),
         }
         for e in found.entities
     ]
-    emit(rows, fmt, ["scope", "name", "throughflow", "cycled", "cycling_share"])
+    columns = ["scope", "name", "throughflow", "cycled", "cycling_share"]
+    if found.estimated:
+        guessed = sum(e.estimated for e in found.entities)
+        click.echo(
+            f"Estimated: {guessed:,} of {len(found.entities):,} entities sit in components too "
+            "large to invert exactly; their shares (and the index) are modelled, "
+            "cycling_share_stderr gives each one's standard error (see docs/risk.md).",
+            err=True,
+        )
+        columns += ["estimated", "cycling_share_stderr"]
+    emit(rows, fmt, columns)
+
+
+def _stderr(value: float) -> float:
+    """Two significant figures: an error bar, not a figure to add up."""
+    return float(f"{value:.2g}")
 
 
 @click.command("timeline")
