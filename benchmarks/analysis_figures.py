@@ -25,6 +25,12 @@ STEPS = {
         "from dealgraph.queries.vendor_financing import vendor_financing",
         "len(vendor_financing(deals))",
     ),
+    "stress (every default that could cascade)": (
+        "from dealgraph.queries.stress import DEFAULT_THRESHOLD, StressNetwork, entity_sizes\n"
+        "h = hops(deals)\nnet = StressNetwork(h, entity_sizes(h, {}))",
+        "sum(net.propagate({o: 1.0}, DEFAULT_THRESHOLD).cascades"
+        " for o in net.could_distress(DEFAULT_THRESHOLD))",
+    ),
     "circularity index": (
         "from dealgraph.queries.circularity import circularity\nh = hops(deals)",
         "round(circularity(h).index, 6)",
