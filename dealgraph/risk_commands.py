@@ -27,13 +27,11 @@ from dealgraph.cli_options import (
 )
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.alerts import format_usd, stable_id
-from dealgraph.queries.circularity import circularity
 from dealgraph.queries.exposure import SIZE_FIELDS, Exposure, exposure
 from dealgraph.queries.figures import latest
 from dealgraph.queries.flow import FlowFilter, deals_in_force, hops
 from dealgraph.queries.funding import capex_funding
 from dealgraph.queries.stress import DEFAULT_THRESHOLD, stress
-from dealgraph.queries.timeline import timeline
 from dealgraph.queries.vendor_financing import vendor_financing
 
 
@@ -328,6 +326,8 @@ def stress_command(data, shocks, threshold, fmt, **flow) -> None:  # fmt: skip
 @user_errors
 def circularity_command(data, fmt, **flow) -> None:
     """How much of the money comes back to where it started: Finn's cycling index."""
+    from dealgraph.queries.circularity import circularity  # scipy: load it only when used
+
     dataset, flow_filter = _load(data, **flow)
     names = _names(dataset)
     found = circularity(hops(deals_in_force(dataset.deals, flow_filter)))
@@ -403,6 +403,8 @@ def _stderr(value: float) -> float:
 def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, max_length,
                      min_amount, limit, **_) -> None:  # fmt: skip
     """Quarter by quarter: new commitments by kind, money going round, circularity index."""
+    from dealgraph.queries.timeline import timeline  # scipy: load it only when used
+
     dataset = open_dataset(data)
     flow_filter = FlowFilter(as_of, kinds, include_rumored)
     quarters = timeline(dataset.deals, flow_filter, start, max_length, min_amount, limit)
