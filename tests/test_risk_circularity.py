@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from conftest import deal
 from risk_data import run_json
 
-from dealgraph import risk_commands
 from dealgraph.cli import main
+from dealgraph.queries import circularity as circularity_module
 from dealgraph.queries.circularity import circularity, throughflows
 from dealgraph.queries.flow import Hop
 
@@ -161,8 +161,8 @@ def test_cli_marks_estimates(make_data, monkeypatch):
         [deal(h.deal_ids[0], h.source, h.target, amount=f"{h.amount_usd * 1e9:.0f}")
          for h in hops.values()]
     )  # fmt: skip
-    modelled = functools.partial(risk_commands.circularity, dense_max=50)
-    monkeypatch.setattr(risk_commands, "circularity", modelled)
+    modelled = functools.partial(circularity_module.circularity, dense_max=50)
+    monkeypatch.setattr(circularity_module, "circularity", modelled)
     rows = run_json("circularity", "--data", folder)
     assert rows[0]["estimated"] and rows[0]["cycling_share_stderr"] > 0
     guessed = [r for r in rows[1:] if r["estimated"]]
