@@ -34,7 +34,7 @@ def indexed_by_id(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def ids_in_order(ids: pd.Series, strictly: bool = False) -> bool:
+def ids_in_order(ids: pd.Series | pa.Array | pa.ChunkedArray, strictly: bool = False) -> bool:
     """Whether `ids` ascend (without repeats if `strictly`): one pass, no hashing or sorting.
 
     Exports are often written in id order, which makes both sorting and the uniqueness check
@@ -42,7 +42,7 @@ def ids_in_order(ids: pd.Series, strictly: bool = False) -> bool:
     """
     if len(ids) < 2:
         return True
-    values = pa.array(ids)
+    values = ids if isinstance(ids, pa.Array | pa.ChunkedArray) else pa.array(ids)
     before, after = values[:-1], values[1:]
     ascending = pc.less(before, after) if strictly else pc.less_equal(before, after)
     return bool(pc.all(ascending).as_py())

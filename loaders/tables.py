@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
 from dealgraph.errors import DataError, Problem
+from dealgraph.graph.model import ids_in_order
 
 TABLES = ("entities", "deals", "financials")
 FORMATS = (".csv", ".json", ".jsonl")
@@ -102,12 +103,11 @@ def _in_id_order(table: pa.Table) -> pa.Table:
     faster than sorting the frame later, and lets the duplicate-id check and the index see
     ids in order, which costs them one pass.
     """
-    if "id" not in table.column_names or table.num_rows < 2:
+    if "id" not in table.column_names:
         return table
-    ids = table["id"]
-    if pc.all(pc.less_equal(ids[:-1], ids[1:])).as_py():
+    if ids_in_order(table["id"]):
         return table
-    order = pc.sort_indices(ids)
+    order = pc.sort_indices(table["id"])
     table = table.combine_chunks()
     return pa.table([pc.take(column, order) for column in table.columns], schema=table.schema)
 
