@@ -18,17 +18,6 @@ FORMATS = ("table", "json", "jsonl", "csv")
 _JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
-def plain(value: object) -> object:
-    """JSON-safe: NaN becomes null, tuples become lists."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, tuple | list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return value
-
-
 def to_json(value: object, indent: bool = False, sort_keys: bool = False) -> str:
     """JSON text, fast at any size (orjson): NaN as null, tuples as lists, UTF-8 kept."""
     option = _JSON_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
