@@ -78,8 +78,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         try:
             header = next(csv.reader(handle), None)
-        except (UnicodeDecodeError, csv.Error):
-            header = _text(path) and None  # raises for bad UTF-8
+        except UnicodeDecodeError:
+            _text(path)  # raises the problem, with the line of the bad byte
+            raise
+        except csv.Error as exc:
+            raise DataError([Problem(name, 1, "", f"not valid CSV: {exc}")]) from None
     if not header:
         raise DataError([Problem(name, 0, "", "file is empty (expected a header row)")])
     try:

@@ -1,5 +1,6 @@
 """The input format and its validation: every rule, with the exact message a user sees."""
 
+import csv
 import json
 
 import pandas as pd
@@ -240,6 +241,13 @@ def test_not_utf8(make_data):
     path = folder / "deals.csv"
     path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
     assert only_problem(folder) == f"{path}: not UTF-8 text (bad byte at line 2); save it as UTF-8"
+
+
+def test_unreadable_header(make_data):
+    folder = make_data([deal("d1", "a", "b")])
+    path = folder / "deals.csv"
+    path.write_text('"' + "x" * (csv.field_size_limit() + 1) + '",id\n', encoding="utf-8")
+    assert only_problem(folder).startswith(f"{path}:1: not valid CSV: field larger than")
 
 
 def test_ragged_csv_rows(make_data):
