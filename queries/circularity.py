@@ -24,8 +24,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -80,26 +84,6 @@ def throughflows(flows: Mapping[tuple[str, str], float]) -> dict[str, float]:
     return {n: max(inflow[n], outflow[n]) for n in sorted(set(inflow) | set(outflow))}
 
 
-def strong_components(pairs: list[tuple[str, str]]) -> list[tuple[str, ...]]:
-    """The strongly connected components of more than one member, each sorted.
-
-    scipy's search, on integer codes: networkx's takes seconds on a million deals.
-    """
-    names = sorted({node for pair in pairs for node in pair})
-    if not names:
-        return []
-    code = {node: i for i, node in enumerate(names)}
-    ends = np.array([(code[s], code[t]) for s, t in pairs])
-    graph = sp.csr_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), (len(names),) * 2)
-    _, labels = connected_components(graph, directed=True, connection="strong")
-    sizes = np.bincount(labels)
-    members: dict[int, list[str]] = defaultdict(list)
-    for node, label in zip(names, labels.tolist(), strict=True):
-        if sizes[label] > 1:
-            members[label].append(node)
-    return [tuple(nodes) for nodes in members.values()]
-
-
 def cycling_shares(
     q: sp.csr_matrix, through: np.ndarray, dense_max: int = DENSE_MAX
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -122,6 +106,77 @@ def cycling_shares(
     return shares, found.stderr / m**2, ~found.exact, found.shared
 
 
+class _Flows:
+    """The known hop amounts as integer arrays: entities coded in name order, each hop's
+    strongly connected component, and each entity's position inside its component."""
+
+    def __init__(self, hop_map: Mapping[tuple[str, str], Hop]):
+        self.hops = [hop for hop in hop_map.values() if hop.amount_usd]
+        ends = pd.factorize(
+            np.array([h.source for h in self.hops] + [h.target for h in self.hops], dtype=object),
+            sort=True,
+        )
+        codes, self.names = ends[0], np.asarray(ends[1], dtype=object)
+        self.src, self.dst = codes[: len(self.hops)], codes[len(self.hops) :]
+        self.amount = np.array([h.amount_usd for h in self.hops], dtype="float64")
+        n = len(self.names)
+        outflow = np.bincount(self.src, self.amount, minlength=n)
+        self.through = np.maximum(outflow, np.bincount(self.dst, self.amount, minlength=n))
+        graph = sp.csr_matrix((np.ones(len(self.hops)), (self.src, self.dst)), (n, n))
+        _, label = connected_components(graph, directed=True, connection="strong")
+        sizes = np.bincount(label)
+        members = np.flatnonzero(sizes[label] > 1)  # a lone entity cannot cycle
+        self.members = members[np.argsort(label[members], kind="stable")]  # by component
+        self.starts = np.flatnonzero(np.r_[True, np.diff(label[self.members]) != 0])
+        self.label = label
+        self.position = np.zeros(n, dtype=np.int64)
+        first = np.repeat(self.starts, np.diff(np.r_[self.starts, len(self.members)]))
+        self.position[self.members] = np.arange(len(self.members)) - first
+        self.inside = np.flatnonzero(
+            (label[self.src] == label[self.dst]) & (sizes[label[self.src]] > 1)
+        )
+
+    def components(self):
+        """Each component's members (codes) and its flow-share matrix Q."""
+        if not len(self.members):
+            return
+        hops = self.inside[np.argsort(self.label[self.src[self.inside]], kind="stable")]
+        hop_starts = np.searchsorted(
+            self.label[self.src[hops]], self.label[self.members[self.starts]]
+        )
+        last = np.r_[self.starts[1:], len(self.members)]
+        hop_last = np.r_[hop_starts[1:], len(hops)]
+        bounds = zip(self.starts.tolist(), last.tolist(), hop_starts.tolist(), hop_last.tolist(),
+                     strict=True)  # fmt: skip
+        for first, last, hop_first, hop_last in bounds:
+            nodes = self.members[first:last]
+            part = hops[hop_first:hop_last]
+            src, dst = self.src[part], self.dst[part]
+            shares = self.amount[part] / self.through[src]
+            size = last - first
+            q = sp.csr_matrix((shares, (self.position[src], self.position[dst])), (size, size))
+            yield nodes, q
+
+    def deal_ids(self) -> dict[int, tuple[str, ...]]:
+        """Each member's deals inside its component, in id order (a deal is in one hop)."""
+        per_hop = [self.hops[i].deal_ids for i in self.inside.tolist()]
+        counts = np.fromiter(map(len, per_hop), np.int64, len(per_hop))
+        ids = pa.array(list(chain.from_iterable(per_hop)), pa.string())
+        order = pc.sort_indices(ids).to_numpy()
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        src, dst = (
+            np.repeat(self.src[self.inside], counts),
+            np.repeat(self.dst[self.inside], counts),
+        )
+        other = src != dst  # a hop from an entity to itself lists its deals once
+        keys = np.sort(np.r_[src * len(order) + rank, (dst * len(order) + rank)[other]])
+        owner, ranked = np.divmod(keys, len(order))
+        names = ids.take(pa.array(order)).to_numpy(zero_copy_only=False)[ranked].tolist()
+        cuts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]).tolist() + [len(keys)]
+        return {int(owner[a]): tuple(names[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)}
+
+
 def circularity(hop_map: Mapping[tuple[str, str], Hop], dense_max: int = DENSE_MAX) -> Circularity:
     """Finn's cycling index of the hops in force, for the market and each entity.
 
@@ -134,35 +189,25 @@ def circularity(hop_map: Mapping[tuple[str, str], Hop], dense_max: int = DENSE_M
     >>> round(circularity(h).index, 6)  # T = 10 each; half of b's comes back: c = 0.5
     0.5
     """
-    flows = {pair: hop.amount_usd for pair, hop in hop_map.items() if hop.amount_usd}
-    through = throughflows(flows)
-    components = strong_components(list(flows))
-    component_of = {node: number for number, nodes in enumerate(components) for node in nodes}
-    position = {node: i for nodes in components for i, node in enumerate(nodes)}
-    inside: list[list[tuple[int, int, float]]] = [[] for _ in components]
-    deal_ids: dict[str, set[str]] = defaultdict(set)
-    for (source, target), amount in flows.items():
-        if component_of.get(source, -1) == component_of.get(target, -2):
-            inside[component_of[source]].append(
-                (position[source], position[target], amount / through[source])
-            )
-            deal_ids[source].update(hop_map[(source, target)].deal_ids)
-            deal_ids[target].update(hop_map[(source, target)].deal_ids)
+    flows = _Flows(hop_map)
+    deal_ids = flows.deal_ids() if len(flows.inside) else {}
+    names, through = flows.names.tolist(), flows.through.tolist()
     found = []
     variance = 0.0  # of the index's numerator, sum_i c_i T_i
-    for nodes, entries in zip(components, inside, strict=True):
-        rows, cols, shares = zip(*entries, strict=True)
-        q = sp.csr_matrix((shares, (rows, cols)), shape=(len(nodes), len(nodes)))
-        weights = np.array([through[node] for node in nodes])
+    for nodes, q in flows.components():
+        weights = flows.through[nodes]
         values, errors, estimated, shared = cycling_shares(q, weights, dense_max)
         spread = errors * weights
         variance += (shared * spread.sum()) ** 2 + (spread**2).sum()
+        codes = nodes.tolist()
+        members = tuple(names[c] for c in codes)
         found += [
-            EntityCycling(node, through[node], float(share), nodes,
-                          tuple(sorted(deal_ids[node])), bool(guess), float(error))
-            for node, share, error, guess in zip(nodes, values, errors, estimated, strict=True)
-        ]  # fmt: skip
+            EntityCycling(names[c], through[c], share, members, deal_ids[c], guess, error)
+            for c, share, error, guess in zip(
+                codes, values.tolist(), errors.tolist(), estimated.tolist(), strict=True
+            )
+        ]
     found.sort(key=lambda e: (-e.cycled_usd, e.entity))
-    total = sum(through.values())
+    total = float(flows.through.sum())
     index = sum(e.cycled_usd for e in found) / total if total else 0.0
     return Circularity(index, total, tuple(found), variance**0.5 / total if total else 0.0)
