@@ -24,8 +24,6 @@ LOWER_BOUND = 1e6
 UNDATED_SOURCES = {
     "2023-10-anthropic-google-cloud-3b",
     "2024-04-lambda-gpu-abs-macquarie",
-    "2024-05-coreweave-ddtl2.blackstone",
-    "2024-05-coreweave-ddtl2.syndicate",
     "2024-06-coreweave-core-scientific-hosting-70mw",
     "2024-06-coreweave-revolver.goldman-sachs",
     "2024-06-coreweave-revolver.morgan-stanley",
@@ -37,7 +35,6 @@ UNDATED_SOURCES = {
     "2025-09-oracle-18b-notes",
     "2025-09-oracle-project-jupiter-lease",
     "2025-10-reflection-round.nvidia",
-    "2025-11-humain-nvidia-expansion",
     "2026-02-nscale-gpu-ddtl.blue-owl",
     "2026-02-nscale-gpu-ddtl.luminarx",
     "2026-02-nscale-gpu-ddtl.pimco",
@@ -46,11 +43,9 @@ UNDATED_SOURCES = {
     "2026-03-coreweave-ddtl4.jpmorgan",
     "2026-03-coreweave-ddtl4.morgan-stanley",
     "2026-03-coreweave-ddtl4.mufg",
-    "2026-03-coreweave-ddtl4.syndicate",
     "2026-04-coreweave-notes-and-converts",
     "2026-05-coreweave-ddtl5.morgan-stanley",
     "2026-05-coreweave-ddtl5.mufg",
-    "2026-05-coreweave-ddtl5.syndicate",
 }
 
 
