@@ -75,6 +75,9 @@ class Neo4jSettings:
             raise StoreError(f"Neo4j settings for {self.where}: {exc}") from exc
 
 
+OUT_OF_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+
+
 def _server_message(exc: neo4j_errors.Neo4jError) -> str:
     text = exc.message or str(exc)
     return text.strip().splitlines()[0] if text.strip() else exc.code or "unknown error"
@@ -95,6 +98,11 @@ def describe(exc: Exception, where: str) -> str:
         return f"Cypher syntax error: {_server_message(exc)}"
     if code == "Neo.ClientError.Statement.ParameterMissing":
         return f"{_server_message(exc)} (give it with --param NAME=VALUE)"
+    if code == OUT_OF_MEMORY:
+        return (f"Neo4j at {where} ran out of transaction memory ({_server_message(exc)}); "
+                "nothing was written: a load is one transaction, so give the server more "
+                "(db.memory.transaction.total.max, server.memory.heap.max_size; "
+                "see docs/neo4j.md)")  # fmt: skip
     if isinstance(exc, neo4j_errors.Neo4jError):
         return f"Neo4j at {where}: {_server_message(exc)} [{code}]"
     if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired):

@@ -76,12 +76,20 @@ def free_port() -> int:
 
 
 class Neo4jServer:
-    """One Neo4j process with its own home folder; `password` turns authentication on."""
+    """One Neo4j process with its own home folder; `password` turns authentication on,
+    `settings` adds or overrides server settings."""
 
-    def __init__(self, home: Path, password: str | None = None, port: int | None = None):
+    def __init__(
+        self,
+        home: Path,
+        password: str | None = None,
+        port: int | None = None,
+        settings: dict[str, str] | None = None,
+    ):
         self.home = home
         self.password = password
         self.port = port or free_port()
+        self.settings = settings or {}
         self.process: subprocess.Popen | None = None
 
     @property
@@ -123,6 +131,7 @@ class Neo4jServer:
             "dbms.security.procedures.unrestricted": "apoc.*",
             # Stops in 0.4 s on SIGTERM instead of 10-12 s; data is still checkpointed.
             "internal.dbms.bolt.netty_server_shutdown_quiet_period": "0",
+            **self.settings,
         }
         flags = [part for key, value in settings.items() for part in ("-c", f"{key}={value}")]
         return [

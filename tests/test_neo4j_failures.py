@@ -140,6 +140,26 @@ def test_a_load_killed_half_way_leaves_all_or_nothing(auth_server, make_data):
         driver.close()
 
 
+def test_a_load_too_large_for_the_server_says_so_and_writes_nothing():
+    # A load is one transaction: over the server's memory limit it must fail with a line
+    # saying what to change, and leave nothing behind.
+    server = start_server(settings={"db.memory.transaction.max": "2m"})
+    info = ServerInfo(uri=server.uri)
+    driver = info.driver(max_transaction_retry_time=1.0)  # the same failure on every try
+    try:
+        store = Neo4jStore(driver, where=info.uri)
+        with pytest.raises(StoreError) as failed:
+            store.load(load_dataset())
+        message = str(failed.value)
+        assert "ran out of transaction memory" in message and "\n" not in message
+        assert "db.memory.transaction" in message and "nothing was written" in message
+        count = "MATCH (n) RETURN count(n) AS n"
+        assert driver.execute_query(count).records[0]["n"] == 0
+    finally:
+        driver.close()
+        stop_server(server)
+
+
 def same(one, other) -> bool:
     financials = (one.financials is None and other.financials is None) or (
         one.financials is not None
