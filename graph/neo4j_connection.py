@@ -100,8 +100,8 @@ def describe(exc: Exception, where: str) -> str:
         return f"{_server_message(exc)} (give it with --param NAME=VALUE)"
     if code == OUT_OF_MEMORY:
         return (f"Neo4j at {where} ran out of transaction memory ({_server_message(exc)}); "
-                "nothing was written: a load is one transaction, so give the server more "
-                "(db.memory.transaction.total.max, server.memory.heap.max_size; "
+                "the transaction was rolled back, so nothing was written: give the server "
+                "more (db.memory.transaction.total.max, server.memory.heap.max_size; "
                 "see docs/neo4j.md)")  # fmt: skip
     if isinstance(exc, neo4j_errors.Neo4jError):
         return f"Neo4j at {where}: {_server_message(exc)} [{code}]"

@@ -21,7 +21,6 @@ members have c_i = 1. Undisclosed amounts are left out.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
@@ -73,15 +72,6 @@ class Circularity:
     @property
     def deal_ids(self) -> tuple[str, ...]:
         return tuple(sorted({d for e in self.entities for d in e.deal_ids}))
-
-
-def throughflows(flows: Mapping[tuple[str, str], float]) -> dict[str, float]:
-    inflow: dict[str, float] = defaultdict(float)
-    outflow: dict[str, float] = defaultdict(float)
-    for (source, target), amount in flows.items():
-        outflow[source] += amount
-        inflow[target] += amount
-    return {n: max(inflow[n], outflow[n]) for n in sorted(set(inflow) | set(outflow))}
 
 
 def cycling_shares(
@@ -144,21 +134,23 @@ class _Flows:
         hop_starts = np.searchsorted(
             self.label[self.src[hops]], self.label[self.members[self.starts]]
         )
-        last = np.r_[self.starts[1:], len(self.members)]
-        hop_last = np.r_[hop_starts[1:], len(hops)]
-        bounds = zip(self.starts.tolist(), last.tolist(), hop_starts.tolist(), hop_last.tolist(),
+        ends = np.r_[self.starts[1:], len(self.members)]
+        hop_ends = np.r_[hop_starts[1:], len(hops)]
+        bounds = zip(self.starts.tolist(), ends.tolist(), hop_starts.tolist(), hop_ends.tolist(),
                      strict=True)  # fmt: skip
-        for first, last, hop_first, hop_last in bounds:
-            nodes = self.members[first:last]
-            part = hops[hop_first:hop_last]
+        for first, end, hop_first, hop_end in bounds:
+            nodes = self.members[first:end]
+            part = hops[hop_first:hop_end]
             src, dst = self.src[part], self.dst[part]
             shares = self.amount[part] / self.through[src]
-            size = last - first
+            size = end - first
             q = sp.csr_matrix((shares, (self.position[src], self.position[dst])), (size, size))
             yield nodes, q
 
     def deal_ids(self) -> dict[int, tuple[str, ...]]:
         """Each member's deals inside its component, in id order (a deal is in one hop)."""
+        if not len(self.inside):
+            return {}
         per_hop = [self.hops[i].deal_ids for i in self.inside.tolist()]
         counts = np.fromiter(map(len, per_hop), np.int64, len(per_hop))
         ids = pa.array(list(chain.from_iterable(per_hop)), pa.string())
@@ -190,7 +182,7 @@ def circularity(hop_map: Mapping[tuple[str, str], Hop], dense_max: int = DENSE_M
     0.5
     """
     flows = _Flows(hop_map)
-    deal_ids = flows.deal_ids() if len(flows.inside) else {}
+    deal_ids = flows.deal_ids()
     names, through = flows.names.tolist(), flows.through.tolist()
     found = []
     variance = 0.0  # of the index's numerator, sum_i c_i T_i

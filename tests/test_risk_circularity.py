@@ -5,6 +5,7 @@ modelled path for large components checked against the exact one."""
 from __future__ import annotations
 
 import functools
+from collections import defaultdict
 
 import networkx as nx
 import numpy as np
@@ -15,7 +16,7 @@ from risk_data import run_json
 
 from dealgraph.cli import main
 from dealgraph.queries import circularity as circularity_module
-from dealgraph.queries.circularity import circularity, throughflows
+from dealgraph.queries.circularity import circularity
 from dealgraph.queries.flow import Hop
 
 
@@ -60,6 +61,16 @@ def test_no_loop_no_cycling():
     found = circularity(hop_map(("a", "b", 3.0), ("b", "c", 1.0), ("a", "c", 2.0)))
     assert (found.index, found.entities) == (0.0, ())
     assert circularity({}).index == 0.0
+
+
+def throughflows(flows: dict) -> dict[str, float]:
+    """T_i = max(inflows, outflows), summed plainly: the reference for the module's arrays."""
+    inflow: dict[str, float] = defaultdict(float)
+    outflow: dict[str, float] = defaultdict(float)
+    for (source, target), amount in flows.items():
+        outflow[source] += amount
+        inflow[target] += amount
+    return {n: max(inflow[n], outflow[n]) for n in sorted(set(inflow) | set(outflow))}
 
 
 def whole_graph_shares(flows: dict, through: dict) -> dict[str, float]:
