@@ -26,9 +26,12 @@ FINANCIAL_COLUMNS = ("entity", *PERIOD_COLUMNS, *FIGURE_COLUMNS, "source_url")
 
 
 def indexed_by_id(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows sorted and looked up by id; the index is unnamed so `id` stays a plain column."""
-    if not ids_in_order(frame["id"]):
-        frame = frame.sort_values("id", kind="stable")
+    """Rows looked up by id, in the order they were read; the index is unnamed so `id` stays a
+    plain column.
+
+    Nothing is sorted here: every output that lists deals or entities orders them itself, so
+    a file's row order changes no result, and a million shuffled rows cost no sort.
+    """
     frame = frame.set_index("id", drop=False)
     frame.index.name = None
     return frame
@@ -37,8 +40,7 @@ def indexed_by_id(frame: pd.DataFrame) -> pd.DataFrame:
 def ids_in_order(ids: pd.Series | pa.Array | pa.ChunkedArray, strictly: bool = False) -> bool:
     """Whether `ids` ascend (without repeats if `strictly`): one pass, no hashing or sorting.
 
-    Exports are often written in id order, which makes both sorting and the uniqueness check
-    free for them.
+    Exports are often written in id order, which makes the uniqueness check free for them.
     """
     if len(ids) < 2:
         return True
@@ -69,7 +71,7 @@ class DataSet:
         return str(self.entities.at[entity_id, "name"])
 
     def deal_records(self) -> list[dict]:
-        """Deals as plain dicts (NaN amounts as None), sorted by id."""
+        """Deals as plain dicts (NaN amounts as None), in the order read."""
         frame = self.deals.reset_index()
         frame = frame.astype(object).where(frame.notna(), None)
         return frame.to_dict("records")

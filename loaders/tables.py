@@ -11,17 +11,14 @@ import csv
 import io
 import json
 import math
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
 from dealgraph.errors import DataError, Problem
-from dealgraph.graph.model import ids_in_order
 
 TABLES = ("entities", "deals", "financials")
 FORMATS = (".csv", ".json", ".jsonl")
@@ -97,25 +94,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         problems = [Problem(name, row, "", msg) for row, msg in _ragged_rows(_text(path))]
         raise DataError(problems or [Problem(name, 0, "", f"not valid CSV: {exc}")]) from None
     table = table.append_column(ROW, pa.array(np.arange(2, table.num_rows + 2)))
-    return _in_id_order(table).to_pandas()
-
-
-def _in_id_order(table: pa.Table) -> pa.Table:
-    """The rows sorted by id (stably; `_row` keeps each one's place in the file).
-
-    Every data set is indexed by id in the end; sorting here, in Arrow, is several times
-    faster than sorting the frame later, and lets the duplicate-id check and the index see
-    ids in order, which costs them one pass.
-    """
-    if "id" not in table.column_names:
-        return table
-    if ids_in_order(table["id"]):
-        return table
-    order = pc.sort_indices(table["id"])
-    table = table.combine_chunks()
-    with ThreadPoolExecutor() as pool:  # Arrow's take runs on one core, outside the GIL
-        columns = list(pool.map(lambda column: pc.take(column, order), table.columns))
-    return pa.table(columns, schema=table.schema)
+    return table.to_pandas()
 
 
 def _ragged_rows(text: str) -> list[tuple[int, str]]:

@@ -12,6 +12,7 @@ from datetime import date
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dealgraph.errors import Problem
 from dealgraph.graph.model import AMOUNT_COLUMNS, DEAL_COLUMNS, ENTITY_COLUMNS, ids_in_order
@@ -83,7 +84,7 @@ class Checker:
     def unique_ids(self) -> pd.DataFrame:
         """Drop exact repeats of a record; a repeated id with other content is an error."""
         ids = self.frame["id"]
-        if ids_in_order(ids, strictly=True) or pd.Index(ids).is_unique:
+        if ids_in_order(ids, strictly=True) or len(pc.unique(pa.array(ids))) == len(ids):
             return self.frame
         repeated_id = ids.duplicated(keep=False) & (ids != "")
         content = [c for c in self.frame.columns if c not in (FILE, ROW)]

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import random
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 from conftest import deal, entity
 
 from dealgraph.cli import main
+from dealgraph.loaders import bundled_path
 
 
 @pytest.fixture
@@ -216,3 +218,25 @@ def test_real_subprocess(loop_data):
     assert (
         bad.returncode == 2 and bad.stderr == f"{loop_data / 'nope.csv'}: no such file or folder\n"
     )
+
+
+def test_the_order_of_rows_in_the_files_changes_no_output(tmp_path):
+    # The loader keeps the files' order (sorting a million rows would cost more than
+    # reading them), so every output must order its records itself.
+    shuffled = tmp_path / "shuffled"
+    shuffled.mkdir()
+    for table in ("entities", "deals", "financials"):
+        with (bundled_path() / f"{table}.csv").open(newline="", encoding="utf-8") as handle:
+            header, *rows = list(csv.reader(handle))
+        random.Random(5).shuffle(rows)
+        with (shuffled / f"{table}.csv").open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+    outputs = {}
+    for name, data in (("bundled", "bundled"), ("shuffled", shuffled)):
+        out = tmp_path / f"out-{name}"
+        run("analyze", "--data", data, "--out", out)
+        texts = [(out / f).read_text("utf-8") for f in ("alerts.json", "alerts.csv", "map.html")]
+        for command in ("loops", "concentration", "circularity", "vendor-financing", "timeline"):
+            texts.append(run(command, "--data", data, "--format", "json").output)
+        outputs[name] = texts
+    assert outputs["shuffled"] == outputs["bundled"]

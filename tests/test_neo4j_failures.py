@@ -166,7 +166,11 @@ def same(one, other) -> bool:
         and other.financials is not None
         and one.financials.equals(other.financials[one.financials.columns])
     )
-    return one.entities.equals(other.entities) and one.deals.equals(other.deals) and financials
+    return (
+        one.entities.sort_index().equals(other.entities.sort_index())
+        and one.deals.sort_index().equals(other.deals.sort_index())
+        and financials
+    )
 
 
 def _try_load(store: Neo4jStore, dataset, progress) -> object:

@@ -251,6 +251,7 @@ def _deal_records(spans: pd.DataFrame) -> list[dict]:
     k-th deal in one direction bends by a growing amount; reverse deals bend the other way
     by the same rule (a clockwise curve from the other end), which keeps 2-loops apart.
     """
+    spans = spans.sort_values("id", kind="stable")  # the curves must not hang on file order
     records = []
     seen: dict[tuple[str, str], int] = {}
     pairs = set(spans[["from_entity", "to_entity"]].itertuples(index=False, name=None))
