@@ -32,11 +32,10 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from dealgraph.queries.diagonal import inverse_diagonal
+from dealgraph.queries.diagonal import DENSE_MAX, inverse_diagonal
 from dealgraph.queries.flow import Hop
 
 _CLOSED = 1e-12  # a row of Q this close to 1 leaks nothing
-DENSE_MAX = 2_000  # members; the dense inverse takes 0.5 s and 190 MB at 2,000, 7 s at 5,000
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def cycling_shares(
         a[np.diag_indices(n)] += 1
         m = np.diag(np.linalg.inv(a))
         return (m - 1) / m, np.zeros(n), np.zeros(n, dtype=bool), 0.0
-    found = inverse_diagonal(q, through)
+    found = inverse_diagonal(q, through, dense_max=dense_max)
     m = found.values
     shares = np.clip((m - 1) / m, 0.0, 1.0)
     return shares, found.stderr / m**2, ~found.exact, found.shared

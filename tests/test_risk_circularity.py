@@ -122,16 +122,16 @@ def modelled():
 
 
 def test_the_model_agrees_with_the_exact_inverse(modelled):
-    # Measured on 20 such graphs (500 to 1,500 entities): index error at most 1.4e-5
-    # (indices 0.004-0.017), entity error at most 2.8e-3, median at most 2.4e-5; on this
-    # one 6.5e-6, 4.4e-4 and 1.0e-5. Leaving out the long-walk (Perron) term fails it.
+    # Measured on 20 such graphs (500 to 1,450 entities): index error at most 6.2e-6
+    # (indices 0.004-0.015), entity error at most 2.3e-3, median at most 3.4e-6; on this
+    # one 1.1e-6, 4.4e-4 and 5.6e-7. Without the long-walk (Perron) term the next test fails.
     estimate, exact = modelled
     assert estimate.estimated and not exact.estimated
     assert estimate.index == pytest.approx(exact.index, abs=3e-5)
     expected = {e.entity: e.cycling_share for e in exact.entities}
     errors = np.array([e.cycling_share - expected[e.entity] for e in estimate.entities])
     guessed = np.array([e.estimated for e in estimate.entities])
-    assert guessed.sum() > 800 and np.abs(errors).max() < 3e-3
+    assert guessed.sum() > 400 and np.abs(errors).max() < 3e-3
     assert np.median(np.abs(errors[guessed])) < 3e-5
     assert np.abs(errors[~guessed]).max() < 1e-9  # those solved exactly are exact
     assert not any(e.estimated for e in estimate.entities[:8])  # the heaviest are solved
