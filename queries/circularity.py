@@ -13,8 +13,8 @@ With f_ij the money flowing from i to j (the hop amounts in force):
 - the index is sum_i c_i T_i / sum_i T_i, between 0 (no loops) and 1 (a closed circle).
 A dollar can only return to i inside i's strongly connected component, so each component
 is inverted on its own: exactly (dense) up to `DENSE_MAX` members, where that takes under a
-second; above, `diagonal.inverse_diagonal` models m_ii in time linear in the component's
-hops and marks the shares it estimates, with a standard error. A component with no leak at
+second; above, `diagonal.inverse_diagonal` takes the hubs out exactly and models the rest's
+m_ii, marking the shares it estimates, with a standard error. A component with no leak at
 all (every member passes on exactly what it receives, all inside) cycles forever: its
 members have c_i = 1. Undisclosed amounts are left out.
 """
