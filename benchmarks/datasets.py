@@ -32,7 +32,7 @@ def dataset(deals: int) -> Path:
 
 def shuffled(deals: int) -> Path:
     """The same data set with its deal rows in a random (seeded) order: files are not always
-    written in id order, and the loader sorts those itself."""
+    written in id order, and the loader must give the same results for them."""
     source = dataset(deals)
     folder = BENCH / f"deals-{LABELS[deals]}-shuffled"
     if not (folder / "deals.csv").exists():

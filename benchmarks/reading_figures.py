@@ -4,8 +4,8 @@ Two baselines, both measured in the same run: `read_csv` with pandas' defaults (
 parsed, nothing checked) and `read_csv` keeping every cell as text (what a validator must
 start from). The ratio is against the defaults, the stricter of the two. Each step is the
 best of three runs, each in a fresh process. The loader is timed twice: on the file as
-generated (deals in id order, as exports often are) and on the same rows shuffled, which it
-has to sort.
+generated (deals in id order, as exports often are) and on the same rows shuffled, whose
+ids it has to hash to prove them unique.
 """
 
 from __future__ import annotations
