@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from dealgraph.queries.diagonal import DENSE_MAX, inverse_diagonal
+from dealgraph.queries.diagonal import DENSE_MAX, dense_diagonal, inverse_diagonal
 from dealgraph.queries.flow import Hop
 
 _CLOSED = 1e-12  # a row of Q this close to 1 leaks nothing
@@ -85,9 +85,7 @@ def cycling_shares(
     if np.all(np.asarray(q.sum(axis=1)).ravel() >= 1 - _CLOSED):
         return np.ones(n), np.zeros(n), np.zeros(n, dtype=bool), 0.0
     if n <= dense_max:
-        a = -q.toarray()
-        a[np.diag_indices(n)] += 1
-        m = np.diag(np.linalg.inv(a))
+        m = dense_diagonal(q)
         return (m - 1) / m, np.zeros(n), np.zeros(n, dtype=bool), 0.0
     found = inverse_diagonal(q, through, dense_max=dense_max)
     m = found.values

@@ -109,11 +109,16 @@ def solve(q: sp.csr_matrix, rhs: np.ndarray, lam: float, u: np.ndarray, v: np.nd
     return x
 
 
+def dense_diagonal(q: sp.spmatrix) -> np.ndarray:
+    """diag((I - Q)^-1) by the dense inverse: exact, for components of up to `DENSE_MAX`."""
+    return np.diag(np.linalg.inv(np.eye(q.shape[0]) - q.toarray()))
+
+
 def _solve_units(q: sp.csr_matrix, members: np.ndarray, lam: float, u, v) -> np.ndarray:
     """m_ii for each member i, from (I - Q) x = e_i."""
     rhs = np.zeros((q.shape[0], len(members)))
     rhs[members, np.arange(len(members))] = 1.0
-    return solve(q, rhs, lam, u, v)[members, np.arange(len(members))]
+    return _solve_columns(q, rhs, lam, u, v)[members, np.arange(len(members))]
 
 
 def _hubs(q: sp.csr_matrix, count: int) -> np.ndarray:
@@ -127,7 +132,7 @@ def _hubs(q: sp.csr_matrix, count: int) -> np.ndarray:
 def _solve_columns(q: sp.csr_matrix, rhs: np.ndarray, lam: float, u, v) -> np.ndarray:
     """(I - Q)^-1 rhs, `_COLUMNS` columns at a time (they stay in the CPU cache)."""
     blocks = np.array_split(rhs, -(-rhs.shape[1] // _COLUMNS), axis=1)
-    return np.hstack([solve(q, block, lam, u, v) for block in blocks])
+    return np.hstack([solve(q, np.ascontiguousarray(block), lam, u, v) for block in blocks])
 
 
 def inverse_diagonal(
@@ -154,11 +159,11 @@ def inverse_diagonal(
         return _modelled(q, weights, exact_top, sample, np.zeros(n))
     rest = np.setdiff1d(np.arange(n), hub)
     q_rows, q_hub = q[rest], q[hub]
-    q_rr = q_rows[:, rest].tocsr()
+    q_rr, q_hr = q_rows[:, rest].tocsr(), q_hub[:, rest]
     lam, u, v = perron(q_rr)
     x = _solve_columns(q_rr, q_rows[:, hub].toarray(), lam, u, v)
-    y = _solve_columns(q_rr.T.tocsr(), q_hub[:, rest].T.toarray(), lam, v, u)  # Y^T
-    s_inv = np.linalg.inv(np.eye(len(hub)) - q_hub[:, hub].toarray() - q_hub[:, rest] @ x)
+    y = _solve_columns(q_rr.T.tocsr(), q_hr.T.toarray(), lam, v, u)  # Y^T
+    s_inv = np.linalg.inv(np.eye(len(hub)) - q_hub[:, hub].toarray() - q_hr @ x)
     through_hubs = ((x @ s_inv) * y).sum(axis=1)
     found = _by_component(q_rr, weights[rest], exact_top, sample, through_hubs, dense_max)
     values, stderr, exact = np.empty(n), np.zeros(n), np.ones(n, dtype=bool)
@@ -183,8 +188,7 @@ def _by_component(q, weights, exact_top, sample, extra, dense_max) -> Diagonal:
         members = order[first:end]
         part = q[members][:, members]
         if end - first <= dense_max:
-            a = np.eye(end - first) - part.toarray()
-            values[members] = np.diag(np.linalg.inv(a)) + extra[members]
+            values[members] = dense_diagonal(part) + extra[members]
             continue
         found = _modelled(part.tocsr(), weights[members], exact_top, sample, extra[members])
         values[members], stderr[members] = found.values, found.stderr
@@ -203,8 +207,7 @@ def _modelled(q, weights, exact_top, sample, extra) -> Diagonal:
     rest = order[exact_top:]
     picked = np.random.default_rng(0).choice(rest, min(sample, len(rest)), replace=False)
     chosen = np.concatenate([order[:exact_top], picked]).astype(int)
-    blocks = np.array_split(chosen, -(-len(chosen) // _COLUMNS))
-    solved = np.concatenate([_solve_units(q, block, lam, u, v) for block in blocks])
+    solved = _solve_units(q, chosen, lam, u, v)
     scale = tail if lam else np.ones(n)  # the model's error grows with what it models
     misses = solved[exact_top:] + extra[picked] - values[picked]
     misses /= np.where(scale[picked] > 0, scale[picked], 1)

@@ -226,10 +226,10 @@ def _top_entities(in_force: pd.DataFrame, candidates: set[str], count: int) -> s
 
 
 def _largest_deals(spans: pd.DataFrame, count: int) -> pd.DataFrame:
-    """The `count` deals of largest value (undisclosed last, ties by id), in id order."""
+    """The `count` deals of largest value (undisclosed last, ties by id)."""
     ranked = spans.assign(_value=deal_values(spans).fillna(-1.0))
     ranked = ranked.sort_values(["_value", "id"], ascending=[False, True]).head(count)
-    return ranked.drop(columns="_value").sort_values("id")
+    return ranked.drop(columns="_value")
 
 
 def _entity_record(row: dict, position: tuple[float, float]) -> dict:
