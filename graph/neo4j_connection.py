@@ -78,6 +78,13 @@ class Neo4jSettings:
 OUT_OF_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 
 
+def over_transaction_limit(exc: Exception) -> bool:
+    """The server refused a transaction bigger than `db.memory.transaction.max`: unlike a
+    shortage of the shared pool, which passes as other transactions end, it recurs."""
+    message = getattr(exc, "message", None) or ""
+    return getattr(exc, "code", None) == OUT_OF_MEMORY and "db.memory.transaction.max " in message
+
+
 def _server_message(exc: neo4j_errors.Neo4jError) -> str:
     text = exc.message or str(exc)
     return text.strip().splitlines()[0] if text.strip() else exc.code or "unknown error"
@@ -99,10 +106,11 @@ def describe(exc: Exception, where: str) -> str:
     if code == "Neo.ClientError.Statement.ParameterMissing":
         return f"{_server_message(exc)} (give it with --param NAME=VALUE)"
     if code == OUT_OF_MEMORY:
+        setting = ("db.memory.transaction.max" if over_transaction_limit(exc)
+                   else "db.memory.transaction.total.max")  # fmt: skip
         return (f"Neo4j at {where} ran out of transaction memory ({_server_message(exc)}); "
                 "the transaction was rolled back, so nothing was written: give the server "
-                "more (db.memory.transaction.total.max, server.memory.heap.max_size; "
-                "see docs/neo4j.md)")  # fmt: skip
+                f"more ({setting}, server.memory.heap.max_size; see docs/neo4j.md)")  # fmt: skip
     if isinstance(exc, neo4j_errors.Neo4jError):
         return f"Neo4j at {where}: {_server_message(exc)} [{code}]"
     if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired):

@@ -7,11 +7,14 @@
     same = store.read_dataset()   # frames equal to the ones load_dataset gave
 
 Design decisions:
-- A load is ONE managed transaction made of batched `UNWIND $rows ... MERGE` cypher.
-  Killed half-way, the server rolls it back, so a database holds all of a load or none of
-  it, and running the load again completes it. MERGE on the keys (`Entity.id`, a deal's
-  `deal_id` within its type, `Loop.id`) makes the transaction safe to replay when the
-  driver retries it. The price: a load must fit in the server's transaction memory.
+- A load is ONE transaction made of batched `UNWIND $rows ... MERGE` cypher. Killed
+  half-way, the server rolls it back, so a database holds all of a load or none of it,
+  and running the load again completes it. MERGE on the keys (`Entity.id`, a deal's
+  `deal_id` within its type, `Loop.id`) makes the transaction safe to replay after a
+  passing failure. The price: a load must fit in the server's transaction memory.
+- `_in_transaction` replays failed transactions, not the driver's `execute_write`, which
+  would also replay one over the server's per-transaction memory limit for 30 s and more,
+  logging each try, though it fails the same way every time.
 - The analyses stay in Python. Reading back costs one aggregating query per table, and
   the analyses then run on frames equal to the embedded ones: same answers by
   construction, not by a second implementation in Cypher.
@@ -21,17 +24,20 @@ Design decisions:
 from __future__ import annotations
 
 import functools
+import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, ManagedTransaction, RoutingControl
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, RoutingControl, Transaction
 from neo4j import time as neo4j_time
+from neo4j.exceptions import DriverError, Neo4jError
 
 from dealgraph.errors import StoreError
 from dealgraph.graph import neo4j_rows as rows
 from dealgraph.graph import neo4j_statements as cypher
 from dealgraph.graph.model import DataSet
-from dealgraph.graph.neo4j_connection import store_errors
+from dealgraph.graph.neo4j_connection import over_transaction_limit, store_errors
 
 MIN_VERSION = (5, 26)  # dynamic labels and types (`SET e:$(label)`) arrived in 5.26
 BATCH = 10_000  # rows per UNWIND: chosen by measurement, see docs/benchmarks.md
@@ -70,7 +76,7 @@ class _Removals:
 
 
 def _removals(
-    tx: ManagedTransaction,
+    tx: Transaction,
     entity_rows: list[dict],
     deal_rows: list[dict],
     financial_rows: list[dict],
@@ -166,13 +172,41 @@ def _batches(items: list, size: int = BATCH) -> Iterator[list]:
 class Neo4jStore:
     """A data set kept in Neo4j. `database=None` uses the server's default database."""
 
-    def __init__(self, driver: Driver, database: str | None = None, where: str = "the server"):
+    def __init__(
+        self,
+        driver: Driver,
+        database: str | None = None,
+        where: str = "the server",
+        retry_seconds: float = 30.0,
+    ):
         self.driver = driver
         self.database = database
         self.where = where  # for messages, e.g. the URI
+        self.retry_seconds = retry_seconds  # how long a failed transaction is replayed
 
     def _session(self, access: str = WRITE_ACCESS):
         return self.driver.session(database=self.database, default_access_mode=access)
+
+    def _in_transaction(self, work: Callable[[Transaction], object], access: str = WRITE_ACCESS):
+        """`work(tx)` in one transaction, replayed as the driver replays managed ones.
+
+        A retryable failure (server restarting, leader lost, deadlock) starts it again after
+        1, 2, 4... s (with jitter) for up to `retry_seconds`; any other failure, and a
+        transaction over the server's own limit (`over_transaction_limit`), ends it at once.
+        """
+        started, delay = time.monotonic(), 1.0
+        while True:
+            try:
+                with self._session(access) as session, session.begin_transaction() as tx:
+                    result = work(tx)
+                    tx.commit()
+                    return result
+            except (Neo4jError, DriverError) as exc:
+                late = time.monotonic() - started + delay > self.retry_seconds
+                if not exc.is_retryable() or over_transaction_limit(exc) or late:
+                    raise
+            time.sleep(delay * random.uniform(0.8, 1.2))
+            delay *= 2
 
     @_errors
     def check(self) -> str:
@@ -223,7 +257,7 @@ class Neo4jStore:
         steps.append((cypher.MERGE_FINANCIALS, financial_rows))
         params = {"findings": rows.FINDING_PREFIX, "kind_labels": list(rows.KIND_LABELS)}
 
-        def work(tx: ManagedTransaction) -> LoadReport:
+        def work(tx: Transaction) -> LoadReport:
             removal = _removals(tx, entity_rows, deal_rows, financial_rows, replace=replace)
             for statement, items in removal.statements():
                 for batch in _batches(items, batch_size):
@@ -237,21 +271,19 @@ class Neo4jStore:
                               removal.removed_deals, len(removal.entities),
                               len(removal.financials))  # fmt: skip
 
-        with self._session() as session:
-            return session.execute_write(work)
+        return self._in_transaction(work)
 
     @_errors
     def read_dataset(self) -> DataSet:
         """The stored data set, as `load_dataset` would return it (one query per table)."""
 
-        def work(tx: ManagedTransaction) -> tuple[list[dict], ...]:
+        def work(tx: Transaction) -> tuple[list[dict], ...]:
             entities = tx.run(cypher.READ_ENTITIES).single()["rows"]
             deals = tx.run(cypher.READ_DEALS, types=list(rows.KIND_OF_TYPE)).single()["rows"]
             financials = tx.run(cypher.READ_FINANCIALS).single()["rows"]
             return entities, deals, financials
 
-        with self._session(READ_ACCESS) as session:
-            entities, deals, financials = session.execute_read(work)
+        entities, deals, financials = self._in_transaction(work, READ_ACCESS)
         return DataSet(
             entities=rows.entities_frame(entities),
             deals=rows.deals_frame(deals),
@@ -289,15 +321,14 @@ class Neo4jStore:
                 raise ValueError(f"finding keys must start with {rows.FINDING_PREFIX!r}: {bad}")
         self.ensure_schema()
 
-        def work(tx: ManagedTransaction) -> None:
+        def work(tx: Transaction) -> None:
             tx.run("MATCH (l:Loop) DETACH DELETE l").consume()
             tx.run(cypher.CLEAR_FINDINGS, prefix=rows.FINDING_PREFIX).consume()
             for statement, items in ((cypher.WRITE_LOOPS, loops), (cypher.WRITE_FIGURES, figures)):
                 for batch in _batches(items):
                     tx.run(statement, rows=batch).consume()
 
-        with self._session() as session:
-            session.execute_write(work)
+        self._in_transaction(work)
 
     @_errors
     def run(self, query: str, parameters: dict | None = None, write: bool = False) -> QueryResult:
