@@ -12,6 +12,7 @@ conftest.py imports this module with `from fixtures_browser import *`.
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,8 +62,17 @@ class MapPage:
     def open(self, path: Path) -> Page:
         """Load a map file and wait until vis-network has drawn it once."""
         self.page.goto(path.resolve().as_uri())
-        self.page.wait_for_function("document.documentElement.dataset.ready === 'true'")
+        self.wait_until("document.documentElement.dataset.ready === 'true'")
         return self.page
+
+    def wait_until(self, expression: str, timeout: float = 10.0) -> None:
+        """Poll `expression` from here until it is true. Playwright's `wait_for_function`
+        polls by `eval` inside the page, which the map's Content-Security-Policy forbids."""
+        deadline = time.monotonic() + timeout
+        while not self.page.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still false after {timeout} s: {expression}")
+            self.page.wait_for_timeout(50)
 
     def screenshot(self, name: str) -> Path:
         target = SCREENSHOTS / f"{name}.png"

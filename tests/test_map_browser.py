@@ -289,7 +289,7 @@ def test_physics_is_off_until_toggled(map_page, bundled):
     assert page.evaluate("network.getPositions()") == before  # nothing moves on its own
     page.locator("#physics").check()
     assert page.evaluate("network.physics.options.enabled") is True
-    page.wait_for_function(f"JSON.stringify(network.getPositions()) !== {json_literal(before)}")
+    map_page.wait_until(f"JSON.stringify(network.getPositions()) !== {json_literal(before)}")
     assert_clean(map_page)
 
 
