@@ -49,10 +49,8 @@ class ServerInfo:
             "DEALGRAPH_STORE": None,
         }
 
-    def driver(self, **config) -> Driver:
-        return GraphDatabase.driver(
-            self.uri, auth=self.auth, notifications_min_severity="OFF", **config
-        )
+    def driver(self) -> Driver:
+        return GraphDatabase.driver(self.uri, auth=self.auth, notifications_min_severity="OFF")
 
 
 def start_server(
