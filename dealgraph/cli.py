@@ -105,16 +105,24 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
 
     Copy the files, add your own rows, and stack them: --data bundled --data ./mine.
     """
+    from dealgraph.loaders.dataset import BUNDLED, bundled_about
     from dealgraph.queries.inventory import describe
 
-    summary = describe(open_dataset(data))
+    about = bundled_about() if BUNDLED in (data or (BUNDLED,)) else None
+    summary = describe(open_dataset(data), about)
     if fmt == "json":
         click.echo(to_json(summary, indent=True))
         return
-    lines = [
+    lines = []
+    if about:
+        lines.append(
+            f"{about['name']} {about['version']}, compiled {about['compiled']}; "
+            f"complete up to {about['horizon']} (its horizon)"
+        )
+    lines.append(
         f"{summary['entities']} entities, {summary['deals']} deals, "
         f"{summary['first_date']} to {summary['newest_deal']['date']}"
-    ]
+    )
     for title in ("entities_by_kind", "deals_by_kind", "deals_by_year", "deals_by_status"):
         counts = ", ".join(f"{k} {v}" for k, v in summary[title].items())
         lines.append(f"{title.replace('_', ' ').capitalize()}: {counts}")
@@ -126,7 +134,12 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
         + ", ".join(f"{k} {v}" for k, v in ranked[:15])
         + (f" and {len(ranked) - 15} more" if len(ranked) > 15 else "")
     )
+    kinds = summary["sources_by_kind"]
+    lines.append("Sources by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
     lines.append(f"Deals whose source shows no date: {summary['deals_without_source_date']}")
+    lines.append(
+        f"Deals paid in stock or in kind (no cash counted): {summary['deals_not_paid_in_cash']}"
+    )
     lines.append("Files:")
     lines += [f"  {file}" for file in summary["files"]]
     click.echo("\n".join(lines))

@@ -13,8 +13,9 @@ import pyarrow.compute as pc
 ENTITY_COLUMNS = ("id", "name", "kind", "country", "ticker", "aliases")
 DEAL_COLUMNS = (
     "id", "date", "from_entity", "to_entity", "kind", "amount_usd", "amount_low_usd",
-    "amount_high_usd", "amount_basis", "term_years", "status", "supersedes", "description",
-    "source_url", "source_title", "source_date",
+    "amount_high_usd", "amount_basis", "consideration", "cash_part_usd", "term_years", "status",
+    "status_note", "supersedes", "obligor", "description", "source_url", "source_title",
+    "source_date", "source_kind", "corroborated_by",
 )  # fmt: skip
 AMOUNT_COLUMNS = ("amount_usd", "amount_low_usd", "amount_high_usd")
 FIGURE_COLUMNS = (

@@ -30,7 +30,7 @@ from dealgraph.graph.schema import SCHEMA
 
 # The input format's columns are the loader's (it checks them); extra columns a user adds are
 # stored as text properties and come back after these, sorted by name.
-NUMBER_COLUMNS = frozenset({*AMOUNT_COLUMNS, "term_years", *FIGURE_COLUMNS})
+NUMBER_COLUMNS = frozenset({*AMOUNT_COLUMNS, "cash_part_usd", "term_years", *FIGURE_COLUMNS})
 # Properties that describe a deal's place in the graph, not a column of its own.
 DEAL_KEYS = ("deal_id", "type", "from_entity", "to_entity")
 # Entity properties written by `analyze --neo4j`: findings, not data (see neo4j_store).

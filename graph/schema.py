@@ -34,6 +34,10 @@ class Schema:
     default_status: str
     amount_bases: tuple[str, ...]
     default_amount_basis: str
+    considerations: tuple[str, ...]
+    default_consideration: str
+    non_cash_considerations: frozenset[str]
+    source_kinds: tuple[str, ...]
 
 
 def _read() -> Schema:
@@ -47,6 +51,10 @@ def _read() -> Schema:
             raise ValueError(
                 f"schema.toml: roles.{role} names unknown deal kinds {sorted(unknown)}"
             )
+    considerations = raw["considerations"]
+    non_cash = frozenset(considerations["non_cash"])
+    if not non_cash <= set(considerations["values"]):
+        raise ValueError("schema.toml: considerations.non_cash names unknown considerations")
     return Schema(
         entity_kinds=MappingProxyType(entity_kinds),
         deal_kinds=MappingProxyType(deal_kinds),
@@ -56,6 +64,10 @@ def _read() -> Schema:
         default_status=raw["statuses"]["default"],
         amount_bases=tuple(raw["amount_bases"]["values"]),
         default_amount_basis=raw["amount_bases"]["default"],
+        considerations=tuple(considerations["values"]),
+        default_consideration=considerations["default"],
+        non_cash_considerations=non_cash,
+        source_kinds=tuple(raw["source_kinds"]["values"]),
     )
 
 

@@ -7,6 +7,7 @@ of every file is valid: the caller gets a `DataError` listing all problems inste
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,11 @@ BUNDLED = "bundled"
 def bundled_path() -> Path:
     """The folder of the data set that ships with dealgraph."""
     return Path(str(resources.files("dealgraph").joinpath("data")))
+
+
+def bundled_about() -> dict[str, str]:
+    """The bundled data set's name, version, compile date and horizon (`data/dataset.toml`)."""
+    return tomllib.loads((bundled_path() / "dataset.toml").read_text("utf-8"))
 
 
 def _layer_files(spec: str | Path) -> dict[str, Path]:
@@ -138,7 +144,7 @@ def load_dataset(specs: Iterable[str | Path] = (BUNDLED,)) -> DataSet:
     problems += found
     deals, found = check_deals(_stack("deals", layers["deals"], problems))
     problems += found
-    problems += _resolve_references(entities, deals)
+    problems += _resolve_references(entities, deals, columns=DEAL_REFERENCES)
     problems += _check_supersedes(deals)
     financials, found = check_financials(layers["financials"])
     problems += found
@@ -178,8 +184,13 @@ def reference_index(entities: pd.DataFrame) -> dict[str, set[str]]:
     return index
 
 
+# The deal columns that name entities; `obligor` (whose payment a backstop guarantees) may be
+# empty.
+DEAL_REFERENCES = ("from_entity", "to_entity", "obligor")
+
+
 def _resolve_references(
-    entities: pd.DataFrame, deals: pd.DataFrame, columns=("from_entity", "to_entity")
+    entities: pd.DataFrame, deals: pd.DataFrame, columns=DEAL_REFERENCES
 ) -> list[Problem]:
     """Replace names and aliases in `columns` by ids, in place; report the rest.
 
@@ -191,7 +202,9 @@ def _resolve_references(
     checker = Checker(deals)
     known_ids = pa.array(entities["id"], type=pa.large_string())
     for column in columns:
-        exact = pc.is_in(pa.array(deals[column], type=pa.large_string()), value_set=known_ids)
+        cells = pa.array(deals[column], type=pa.large_string())
+        named = pc.not_equal(cells, "")  # an optional reference may be empty
+        exact = pc.or_(pc.is_in(cells, value_set=known_ids), pc.invert(named))
         if pc.all(exact).as_py():  # every cell is an id as written: nothing to resolve
             continue
         cells = deals[column].str.strip()

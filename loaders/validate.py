@@ -153,8 +153,17 @@ def check_deals(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     check.one_of("kind", list(SCHEMA.deal_kinds))
     check.one_of("status", SCHEMA.statuses)
     check.one_of("amount_basis", SCHEMA.amount_bases)
+    check.one_of("consideration", SCHEMA.considerations)
+    check.one_of("source_kind", SCHEMA.source_kinds)
     parsed = {column: check.amounts(column) for column in AMOUNT_COLUMNS}
     term = check.amounts("term_years")
+    cash = check.amounts("cash_part_usd")
+    check.flag(
+        cash.notna() & (check.frame["consideration"] != "mixed"),
+        "cash_part_usd",
+        "a cash part is given only for a mixed consideration",
+    )
+    check.flag(cash > parsed["amount_usd"], "cash_part_usd", "cash part is above the whole amount")
     low, high = parsed["amount_low_usd"], parsed["amount_high_usd"]
     check.flag(low > high, "amount_low_usd", "low amount is above the high amount")
     amount = parsed["amount_usd"]
@@ -164,6 +173,9 @@ def check_deals(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     for column, values in parsed.items():
         frame[column] = values
     frame["term_years"] = term
+    frame["cash_part_usd"] = cash
+    consideration = frame["consideration"]
+    frame["consideration"] = consideration.where(consideration != "", SCHEMA.default_consideration)
     frame["status"] = frame["status"].where(frame["status"] != "", SCHEMA.default_status)
     basis = frame["amount_basis"]
     frame["amount_basis"] = basis.where(basis != "", SCHEMA.default_amount_basis)

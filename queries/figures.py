@@ -5,7 +5,8 @@ revenue, a lot next to $57B), so several analyses need "the revenue of X". Figur
 fiscal year from `financials.csv`; the latest year that reports a field wins, each field on
 its own (a year may report cash flow before revenue is filed). A fiscal year counts as known
 on `as_of` once it has ended: its `period_end`, or 31 December of the year when no end date
-was given.
+was given; a market capitalisation is known from its `market_cap_date`, which is also the
+period it reports.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class Figure:
         return {"value": self.value, "period": self.period, "source_url": self.source_url}
 
 
+# Figures taken on a day rather than over a fiscal year, and the column holding that day.
+DATED_FIELDS = {"market_cap_usd": "market_cap_date"}
+
+
 def _period_ends(financials: pd.DataFrame) -> pd.Series:
     ends = financials["period_end"].str.strip()
     ends = ends.map(_end_of)  # `2025-06` means the whole month
@@ -51,6 +56,11 @@ def latest(financials: pd.DataFrame | None, field: str, as_of: str | None = None
     if financials is None or financials.empty or field not in financials.columns:
         return {}
     frame = financials.assign(_end=_period_ends(financials))
+    dated_by = DATED_FIELDS.get(field)
+    if dated_by in frame.columns:  # a market value is known on its own date, not the year's end
+        on = frame[dated_by].str.strip()
+        frame = frame.assign(_end=on.where(on != "", frame["_end"]))
+        frame["period"] = on.where(on != "", frame["period"])
     frame = frame[frame[field].notna()]
     if as_of:
         frame = frame[frame["_end"] <= _end_of(as_of)]

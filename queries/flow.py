@@ -6,7 +6,10 @@ Every analysis starts here, so "which deals are in force on a date" is decided o
 - cancelled deals never count (a cancelled row that supersedes a deal cancels it);
 - rumored deals count only when asked (`include_rumored`), and only then replace others;
 - `kinds` keeps only deals of those kinds.
-A deal's value is `amount_usd`, else the low end of its range, else unknown (NaN).
+- only money counts: a deal paid wholly in stock or in kind (`consideration`, a share swap)
+  stays in the data (`dealgraph data`, the files, Neo4j) but is never in force here.
+A deal's value is `amount_usd`, else the low end of its range, else unknown (NaN); a mixed
+consideration counts its `cash_part_usd` part.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from dealgraph.graph.schema import SCHEMA
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,18 @@ def _end_of(as_of: str) -> str:
 
 
 def deal_values(deals: pd.DataFrame) -> pd.Series:
-    """The value each deal contributes: the amount, else the low end of its range."""
-    return deals["amount_usd"].fillna(deals["amount_low_usd"])
+    """The money each deal moves: the amount, else the low end of its range; for a `mixed`
+    consideration its cash part (unknown when not stated), for `stock` or `in_kind` nothing.
+
+    A share swap moves no cash, so it must add nothing to a loop, a concentration or a
+    quarter's commitments; its amount stays in `amount_usd` for every reader to see.
+    """
+    values = deals["amount_usd"].fillna(deals["amount_low_usd"])
+    consideration = deals["consideration"]
+    if (consideration == SCHEMA.default_consideration).all():  # the common case: all cash
+        return values
+    values = values.where(consideration != "mixed", deals["cash_part_usd"])
+    return values.where(~consideration.isin(SCHEMA.non_cash_considerations), 0.0)
 
 
 def deals_in_force(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataFrame:
@@ -78,6 +93,7 @@ def deal_spans(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataF
     replacing = visible[visible["supersedes"] != ""]
     until = replacing.groupby("supersedes")["date"].min()
     kept = visible[visible["status"] != "cancelled"]
+    kept = kept[~kept["consideration"].isin(SCHEMA.non_cash_considerations)]
     if flow.kinds is not None:
         kept = kept[kept["kind"].isin(flow.kinds)]
     if until.empty:  # the common case at scale: nothing superseded, nothing to look up

@@ -10,6 +10,7 @@ from conftest import deal, entity, write_csv
 from dealgraph.errors import DataError
 from dealgraph.graph.model import DEAL_COLUMNS, ENTITY_COLUMNS
 from dealgraph.loaders import load_dataset
+from dealgraph.queries.flow import deal_values, deals_in_force
 
 
 def problems(folder) -> list[str]:
@@ -253,8 +254,11 @@ def test_unreadable_header(make_data):
 def test_ragged_csv_rows(make_data):
     folder = make_data([deal("d1", "a", "b")])
     path = folder / "deals.csv"
-    path.write_text(path.read_text() + "d2,2025-01-01,a,b,purchase,1,2,3,4,5,6,7,8,9,10,11,12,13\n")
-    assert only_problem(folder) == f"{path}:3: has 18 cells, the header has 16"
+    cells = len(DEAL_COLUMNS) + 2
+    extra = ",".join(str(n) for n in range(cells - 5))
+    path.write_text(path.read_text() + f"d2,2025-01-01,a,b,purchase,{extra}\n")
+    header = len(DEAL_COLUMNS)
+    assert only_problem(folder) == f"{path}:3: has {cells} cells, the header has {header}"
 
 
 def test_every_problem_of_a_file_is_reported(make_data):
@@ -268,3 +272,40 @@ def test_bad_json(tmp_path):
     found = problems(tmp_path)
     assert f"{tmp_path / 'entities.json'}: expected a JSON list of objects" in found
     assert any(p.startswith(f"{tmp_path / 'deals.jsonl'}:2: not valid JSON") for p in found)
+
+
+def test_what_a_deal_is_paid_with_is_checked(make_data):
+    folder = make_data(
+        [
+            deal("d1", "a", "b", "equity", "10", consideration="shares"),
+            deal("d2", "a", "b", "equity", "10", consideration="cash", cash_part_usd="5"),
+            deal("d3", "a", "b", "equity", "10", consideration="mixed", cash_part_usd="11"),
+            deal("d4", "a", "b", "equity", "10", source_kind="blog"),
+        ]
+    )
+    path = folder / "deals.csv"
+    assert problems(folder) == [
+        f"{path}:2: consideration: unknown value 'shares' (expected one of: "
+        "cash, stock, mixed, in_kind)",
+        f"{path}:3: cash_part_usd: a cash part is given only for a mixed consideration",
+        f"{path}:4: cash_part_usd: cash part is above the whole amount",
+        f"{path}:5: source_kind: unknown value 'blog' (expected one of: "
+        "filing, company, regulator, news, repost)",
+    ]
+
+
+def test_only_the_cash_part_of_a_deal_moves_money(load):
+    # A share swap moves nothing; a mixed deal counts its cash part, or nothing known without it.
+    data = load(
+        [
+            deal("swap", "a", "b", "acquisition", "250", consideration="stock"),
+            deal("credits", "a", "b", "equity", "7", consideration="in_kind"),
+            deal("mixed", "b", "a", "acquisition", "10", consideration="mixed", cash_part_usd="4"),
+            deal("silent", "b", "a", "equity", "10", consideration="mixed"),
+            deal("cash", "a", "b", "purchase", "3"),
+        ]
+    )
+    in_force = deals_in_force(data.deals)
+    assert sorted(in_force.index) == ["cash", "mixed", "silent"]
+    assert deal_values(in_force).fillna(-1).to_dict() == {"mixed": 4.0, "silent": -1.0, "cash": 3.0}
+    assert data.deals.at["swap", "amount_usd"] == 250  # the stated amount stays visible

@@ -168,6 +168,7 @@ def same(one, other) -> bool:
     financials = (one.financials is None and other.financials is None) or (
         one.financials is not None
         and other.financials is not None
+        and set(one.financials.columns) == set(other.financials.columns)
         and one.financials.equals(other.financials[one.financials.columns])
     )
     return (

@@ -147,3 +147,24 @@ def test_latest_figure_per_field_as_known_on_a_date(folder):
     assert latest(figures, "cash_usd", as_of="2025-06-29")["a"].value == 1e9
     assert "b" not in latest(figures, "revenue_usd", as_of="2025-12-30")
     assert latest(None, "revenue_usd") == {}
+
+
+def test_a_market_cap_is_known_from_its_own_date(folder):
+    # FY2025 ends 2025-06-30, but its market value was taken on 2025-09-15: before that day it
+    # is not known, and it is reported as of that day, not as of the fiscal year.
+    write_financials(
+        folder,
+        [
+            {"entity": "a", "fiscal_year": "2024", "period_end": "2024-06-30",
+             "market_cap_usd": "40B", "market_cap_date": "2024-08-01"},
+            {"entity": "a", "fiscal_year": "2025", "period_end": "2025-06-30",
+             "market_cap_usd": "50B", "market_cap_date": "2025-09-15"},
+            {"entity": "b", "fiscal_year": "2025", "market_cap_usd": "9B"},  # no date: year end
+        ],
+    )  # fmt: skip
+    figures = load_dataset([folder]).financials
+    caps = latest(figures, "market_cap_usd")
+    assert (caps["a"].value, caps["a"].period) == (50e9, "2025-09-15")
+    assert caps["b"].period == "FY2025"
+    assert latest(figures, "market_cap_usd", as_of="2025-09-14")["a"].value == 40e9
+    assert latest(figures, "market_cap_usd", as_of="2025-09-15")["a"].value == 50e9

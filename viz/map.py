@@ -56,8 +56,9 @@ NODE_SCALE = (1e8, 1e12, 8.0, 34.0)  # money through: $100M or less -> 8 px radi
 _ENTITY_FIELDS = ("id", "name", "kind", "country", "ticker", "aliases")
 _DEAL_FIELDS = (
     "id", "date", "from_entity", "to_entity", "kind", "amount_usd", "amount_low_usd",
-    "amount_high_usd", "amount_basis", "term_years", "status", "supersedes", "description",
-    "source_url", "source_title", "source_date", "until",
+    "amount_high_usd", "amount_basis", "consideration", "cash_part_usd", "term_years", "status",
+    "supersedes", "description", "source_url", "source_title", "source_date", "source_kind",
+    "until",
 )  # fmt: skip
 
 
@@ -278,7 +279,16 @@ def _deal_records(spans: pd.DataFrame) -> list[dict]:
 
 
 def amount_text(deal: dict) -> str:
-    """`$10B`, `$1B–$2B`, `from $1B`, or `undisclosed` (with a ceiling when one is known)."""
+    """`$10B`, `$1B–$2B`, `from $1B`, or `undisclosed` (with a ceiling when one is known);
+    a deal paid partly in stock gives its cash part (`$4.9B, cash part $3.7B`)."""
+    text = _headline_text(deal)
+    if _text(deal.get("consideration")) == "mixed":
+        cash = _number(deal.get("cash_part_usd"))
+        return f"{text}, cash part {'undisclosed' if cash is None else format_usd(cash)}"
+    return text
+
+
+def _headline_text(deal: dict) -> str:
     amount, low, high = (
         _number(deal.get(k)) for k in ("amount_usd", "amount_low_usd", "amount_high_usd")
     )

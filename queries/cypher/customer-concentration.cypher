@@ -6,9 +6,9 @@ CALL () {
   RETURN collect(n.supersedes) AS replaced
 }
 MATCH (c:Entity)-[d:PURCHASE|CLOUD_CONTRACT|LEASEBACK|BACKSTOP|REVENUE_SHARE]->(e:Entity)
-WHERE NOT d.status IN ['cancelled', 'rumored'] AND NOT d.deal_id IN replaced
-  AND coalesce(d.amount_usd, d.amount_low_usd) IS NOT NULL
-WITH e, c, sum(coalesce(d.amount_usd, d.amount_low_usd)) AS amount
+WHERE NOT d.status IN ['cancelled', 'rumored'] AND NOT d.consideration IN ['stock', 'in_kind'] AND NOT d.deal_id IN replaced
+  AND CASE WHEN d.consideration IN ['stock', 'in_kind'] THEN 0.0 WHEN d.consideration = 'mixed' THEN d.cash_part_usd ELSE coalesce(d.amount_usd, d.amount_low_usd) END IS NOT NULL
+WITH e, c, sum(CASE WHEN d.consideration IN ['stock', 'in_kind'] THEN 0.0 WHEN d.consideration = 'mixed' THEN d.cash_part_usd ELSE coalesce(d.amount_usd, d.amount_low_usd) END) AS amount
 ORDER BY amount DESC, c.id
 WITH e, collect({customer: c.id, amount: amount}) AS parts, sum(amount) AS total
 WHERE total > 0 AND total >= $min_total

@@ -7,8 +7,8 @@ CALL () {
   RETURN collect(n.supersedes) AS replaced
 }
 MATCH (e:Entity {id: $entity})-[d]-(other:Entity)
-WHERE d.deal_id IS NOT NULL AND NOT d.status IN ['cancelled', 'rumored'] AND NOT d.deal_id IN replaced
-WITH e, d, other, coalesce(d.amount_usd, d.amount_low_usd, 0.0) AS value ORDER BY d.deal_id
+WHERE d.deal_id IS NOT NULL AND NOT d.status IN ['cancelled', 'rumored'] AND NOT d.consideration IN ['stock', 'in_kind'] AND NOT d.deal_id IN replaced
+WITH e, d, other, coalesce(CASE WHEN d.consideration IN ['stock', 'in_kind'] THEN 0.0 WHEN d.consideration = 'mixed' THEN d.cash_part_usd ELSE coalesce(d.amount_usd, d.amount_low_usd) END, 0.0) AS value ORDER BY d.deal_id
 WITH other,
      sum(CASE WHEN startNode(d) = e THEN value ELSE 0.0 END) AS paid_usd,
      sum(CASE WHEN endNode(d) = e THEN value ELSE 0.0 END) AS received_usd,
