@@ -206,15 +206,20 @@ def _plan_refusal(query: str, plan: dict, rules: Allowlist) -> str | None:
 def command_name(query: str) -> str | None:
     """`CREATE USER`, `SHOW SETTINGS`, `TERMINATE TRANSACTIONS`: the administration command
     the text holds, or None. Looks at the opening keywords and at SHOW/TERMINATE anywhere."""
-    words = [t.word for t in tokens(query)]
-    if not words:
-        return None
+    words = [t.word for t in tokens(query)] + [""]
+
+    def named(at: int) -> str:  # the keyword at `at` and the command nouns after it
+        end = at + 1
+        while end < at + 4 and words[end] in COMMAND_NOUNS | ADMIN_OBJECTS:
+            end += 1
+        return " ".join(words[at:end])
+
     first, second = words[0], words[1] if len(words) > 1 else ""
     if first in ADMIN_VERBS or (first in ("CREATE", "DROP") and second in ADMIN_OBJECTS):
-        return " ".join(w for w in words[:2] if w)
+        return named(0)
     for at, word in enumerate(words[:-1]):
         if word in ("SHOW", "TERMINATE") and words[at + 1] in COMMAND_NOUNS:
-            return f"{word} {words[at + 1]}"
+            return named(at)
     return None
 
 
