@@ -12,6 +12,7 @@ import sys
 import click
 
 from dealgraph.cli_options import emit, format_option, user_errors
+from dealgraph.graph.neo4j_store import READ_TIMEOUT
 from dealgraph.loaders import BUNDLED, load_dataset
 from dealgraph.neo4j_options import connection_options, open_store
 from dealgraph.queries.cypher_catalogue import catalogue, named_query
@@ -94,16 +95,25 @@ def _list_catalogue(fmt: str | None) -> None:
 @click.option(
     "--write",
     is_flag=True,
-    help="Allow a query that changes the graph (refused otherwise, before it runs).",
+    help="Allow anything Cypher can do: writes, LOAD CSV, administration commands and "
+    "procedures off the read allowlist (all refused otherwise, before the query runs).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help=f"Stop the query after this long (default {READ_TIMEOUT:g} s for a read, no limit "
+    "with --write).",
 )
 @format_option
 @connection_options
 @user_errors
-def cypher_command(query, params, name, list_, write, fmt) -> None:
+def cypher_command(query, params, name, list_, write, timeout, fmt) -> None:
     """Run Cypher against the graph in Neo4j and print the rows.
 
-    Read-only unless --write: a query that could write is refused before it runs, and
-    read-only queries run in a read-only session the server enforces.
+    Read-only unless --write: only reads of the graph run (no LOAD CSV, no administration
+    command, only procedures on the read allowlist of docs/security.md); anything else is
+    refused before it runs, and reads run in a read-only session the server enforces.
 
     \b
     dealgraph cypher "MATCH (e:Neocloud) RETURN e.id, e.name"
@@ -118,7 +128,7 @@ def cypher_command(query, params, name, list_, write, fmt) -> None:
     if name:
         named = named_query(name)
         query, params = named.text, named.bind(params)
-    result = open_store().run(query, params, write=write)
+    result = open_store().run(query, params, write=write, timeout=timeout)
     emit(result.rows, fmt, result.keys)
     if result.counters:
         changes = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counters.items())

@@ -76,6 +76,7 @@ class Neo4jSettings:
 
 
 OUT_OF_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+FORBIDDEN = "Neo.ClientError.Security.Forbidden"
 
 
 def over_transaction_limit(exc: Exception) -> bool:
@@ -93,6 +94,15 @@ def _server_message(exc: neo4j_errors.Neo4jError) -> str:
 def describe(exc: Exception, where: str) -> str:
     """One line saying what went wrong with the server at `where` and what to do about it."""
     code = getattr(exc, "code", None) or ""
+    if code == FORBIDDEN and "overridden by READ" in (getattr(exc, "message", None) or ""):
+        # A procedure that runs its query read-only (apoc.cypher.run, runTimeboxed) was asked
+        # to write: the server refused the write itself, not the user's credentials.
+        return ("a procedure that runs its query read-only (such as apoc.cypher.run) tried to "
+                "write, and Neo4j refused the write, so nothing changed: write with plain Cypher "
+                f"or apoc.cypher.doIt and --write ({_server_message(exc)})")  # fmt: skip
+    if code == FORBIDDEN:
+        return (f"Neo4j at {where} forbids this to the user ({_server_message(exc)}): "
+                "ask its administrator for the privilege")  # fmt: skip
     if isinstance(exc, neo4j_errors.AuthError) or code.startswith("Neo.ClientError.Security"):
         return (f"Neo4j at {where} refused the credentials ({_server_message(exc)}): "
                 "check NEO4J_USERNAME and NEO4J_PASSWORD")  # fmt: skip

@@ -29,17 +29,23 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, RoutingControl, Transaction
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, Query, RoutingControl, Transaction
 from neo4j import time as neo4j_time
 from neo4j.exceptions import DriverError, Neo4jError
 
 from dealgraph.errors import StoreError
 from dealgraph.graph import neo4j_rows as rows
 from dealgraph.graph import neo4j_statements as cypher
+from dealgraph.graph.cypher_guard import refusal, unplanned_refusal
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.neo4j_connection import over_transaction_limit, store_errors
 
 MIN_VERSION = (5, 26)  # dynamic labels and types (`SET e:$(label)`) arrived in 5.26
+READ_TIMEOUT = 60.0  # seconds a read-only query may run (`dealgraph cypher --timeout`)
+TIMED_OUT = frozenset({
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",  # the driver's timeout
+    "Neo.ClientError.Transaction.TransactionTimedOut",  # the server's db.transaction.timeout
+})  # fmt: skip
 BATCH = 10_000  # rows per UNWIND: chosen by measurement, see docs/benchmarks.md
 COUNTERS = (
     "nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
@@ -331,26 +337,48 @@ class Neo4jStore:
         self._in_transaction(work)
 
     @_errors
-    def run(self, query: str, parameters: dict | None = None, write: bool = False) -> QueryResult:
-        """Run one Cypher query; unless `write`, refuse any query that could change the graph.
+    def run(
+        self,
+        query: str,
+        parameters: dict | None = None,
+        write: bool = False,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Run one Cypher query; unless `write`, refuse any query that is not a pure read of
+        the graph, and stop a read after `timeout` seconds (READ_TIMEOUT by default).
 
-        Two guards: EXPLAIN tells the query's type (`r`, `w`, `rw`, `s`) before anything
-        runs, for a clear message; and a read-only query runs in a READ session, which the
-        server enforces (a write there fails with `AccessMode` and changes nothing). Queries
-        run in auto-commit transactions, never replayed, so `CALL {...} IN TRANSACTIONS`
-        works with `write`.
+        Three guards: EXPLAIN gives the server's plan, which `cypher_guard.refusal` walks
+        (no LOAD CSV, no administration command, only allowlisted procedures and functions,
+        query type `r`) with the text as a second check; a refused query never runs. A read
+        then runs in a READ session, which the server enforces (a write there fails with
+        `AccessMode`), under a transaction timeout. Queries run in auto-commit transactions,
+        never replayed, so `CALL {...} IN TRANSACTIONS` works with `write`, which also drops
+        the guard and, unless `timeout` is given, the time limit.
         """
         params = parameters or {}
+        seconds = timeout if timeout is not None else (None if write else READ_TIMEOUT)
         with self._session(WRITE_ACCESS if write else READ_ACCESS) as session:
-            query_type = session.run("EXPLAIN " + query, params).consume().query_type
-            if query_type != "r" and not write:
-                raise StoreError(
-                    f"this query can write (query type {query_type!r}), so it was not run: "
-                    "add --write to allow writes"
-                )
-            result = session.run(query, params)
-            keys = list(result.keys())
-            data = [{k: _plain(v) for k, v in record.data().items()} for record in result]
-            summary = result.consume()
-        changed = {name: getattr(summary.counters, name) for name in COUNTERS}
-        return QueryResult(keys, data, query_type, {k: v for k, v in changed.items() if v})
+            try:
+                explained = session.run("EXPLAIN " + query, params).consume()
+            except Neo4jError as exc:
+                reason = None if write else unplanned_refusal(query, exc.code)
+                if reason:
+                    raise StoreError(reason) from None
+                raise
+            reason = None if write else refusal(query, explained.plan, explained.query_type)
+            if reason:
+                raise StoreError(reason)
+            try:
+                result = session.run(Query(query, timeout=seconds), params)
+                keys = list(result.keys())
+                data = [{k: _plain(v) for k, v in record.data().items()} for record in result]
+                summary = result.consume()
+            except Neo4jError as exc:
+                if exc.code in TIMED_OUT:
+                    raise StoreError(
+                        f"the query ran longer than {seconds:g} s and was stopped, so nothing "
+                        "changed: give it longer with --timeout SECONDS"
+                    ) from None
+                raise
+        changed = {name: n for name in COUNTERS if (n := getattr(summary.counters, name))}
+        return QueryResult(keys, data, explained.query_type, changed)

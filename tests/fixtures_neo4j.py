@@ -54,12 +54,14 @@ class ServerInfo:
 
 
 def start_server(
-    password: str | None = None, settings: dict[str, str] | None = None
+    password: str | None = None,
+    settings: dict[str, str] | None = None,
+    apoc: dict[str, str] | None = None,
 ) -> Neo4jServer:
     """A server of our own in a fresh home under build/neo4j/ (removed by `stop_server`)."""
     (BUILD / "neo4j").mkdir(parents=True, exist_ok=True)
     home = tempfile.mkdtemp(prefix="home-", dir=BUILD / "neo4j")
-    return Neo4jServer(Path(home), password=password, settings=settings).start()
+    return Neo4jServer(Path(home), password=password, settings=settings, apoc=apoc).start()
 
 
 def stop_server(server: Neo4jServer) -> None:

@@ -30,6 +30,16 @@ POM = ROOT / "tests" / "neo4j" / "pom.xml"
 DIST = BUILD / "neo4j" / "dist"
 JAVA_17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 START_LIMIT = 120.0
+# The file settings of docker-compose.yml (docs/security.md, "Read-only Cypher"): LOAD CSV
+# takes no file URLs, the import folder is an empty one, and APOC reads and writes no files
+# (APOC's defaults, pinned). `dealgraph cypher`'s guard must not depend on them; a test
+# starts a server that allows files to prove it.
+FILE_SETTINGS = {"dbms.security.allow_csv_import_from_file_urls": "false"}
+APOC_SETTINGS = {
+    "apoc.import.file.enabled": "false",
+    "apoc.export.file.enabled": "false",
+    "apoc.import.file.use_neo4j_config": "true",
+}
 
 
 class ServerError(RuntimeError):
@@ -77,7 +87,7 @@ def free_port() -> int:
 
 class Neo4jServer:
     """One Neo4j process with its own home folder; `password` turns authentication on,
-    `settings` adds or overrides server settings."""
+    `settings` adds or overrides server settings, `apoc` APOC's (written to apoc.conf)."""
 
     def __init__(
         self,
@@ -85,11 +95,13 @@ class Neo4jServer:
         password: str | None = None,
         port: int | None = None,
         settings: dict[str, str] | None = None,
+        apoc: dict[str, str] | None = None,
     ):
         self.home = home
         self.password = password
         self.port = port or free_port()
         self.settings = settings or {}
+        self.apoc = {**APOC_SETTINGS, **(apoc or {})}
         self.process: subprocess.Popen | None = None
 
     @property
@@ -129,6 +141,8 @@ class Neo4jServer:
             "db.tx_log.preallocate": "false",  # a 5 MB home instead of 517 MB
             "server.directories.plugins": str(dist / "plugins"),
             "dbms.security.procedures.unrestricted": "apoc.*",
+            "server.directories.import": str(self.home / "import"),  # empty, see _prepare
+            **FILE_SETTINGS,
             # Stops in 0.4 s on SIGTERM instead of 10-12 s; data is still checkpointed.
             "internal.dbms.bolt.netty_server_shutdown_quiet_period": "0",
             **self.settings,
@@ -150,6 +164,10 @@ class Neo4jServer:
         """Start and wait for `Started.` in the console log; raise with the log's tail."""
         dist = fetch_server()
         self._prepare(dist)
+        (self.home / "import").mkdir(exist_ok=True)
+        # APOC 5 reads its settings from apoc.conf beside neo4j.conf, not from neo4j.conf.
+        apoc_conf = "".join(f"{key}={value}\n" for key, value in self.apoc.items())
+        (self.home / "conf" / "apoc.conf").write_text(apoc_conf)
         offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
