@@ -2,13 +2,18 @@
 
 Rows are plain dicts. JSON keeps nested values; CSV and tables flatten lists with `;` and
 nested objects as JSON. An empty result is `[]` in JSON, a header alone in CSV.
+
+CSV is safe to open in a spreadsheet (docs/security.md, "Safe CSV"): a text cell that starts
+with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's advice
+against formula injection), while numbers, negative ones included, stay numbers; a cell
+holding a comma, a quote, a carriage return or a line feed is quoted, so every row reads
+back as one row.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
+import re
 import shutil
 from collections.abc import Sequence
 
@@ -16,6 +21,9 @@ import orjson
 
 FORMATS = ("table", "json", "jsonl", "csv")
 _JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
 
 def to_json(value: object, indent: bool = False, sort_keys: bool = False) -> str:
@@ -43,6 +51,27 @@ def _flat(value: object) -> str:
     return str(value)
 
 
+def csv_cell(value: object) -> str:
+    """One CSV cell: neutralised when it is text a spreadsheet would run as a formula, quoted
+    when it holds a delimiter, a quote or a line break (`csv.writer` leaves a lone `\\r`
+    unquoted when lines end in `\\n`, and a reader then splits the row)."""
+    text = _flat(value)
+    if (
+        text.startswith(_FORMULA_START)
+        and not isinstance(value, int | float)
+        and not _NUMBER.fullmatch(text)
+    ):
+        text = "'" + text
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_line(values: Sequence[object]) -> str:
+    line = ",".join(csv_cell(v) for v in values)
+    return '""' if line == "" and len(values) == 1 else line  # one empty cell, not a blank line
+
+
 def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
     """The text of `rows` in `fmt`; `columns` fixes the order (and the CSV header if empty)."""
     columns = list(columns or (rows[0].keys() if rows else []))
@@ -51,11 +80,8 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None)
     if fmt == "jsonl":
         return "".join(to_json(r) + "\n" for r in rows)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_flat(r.get(c)) for c in columns] for r in rows)
-        return out.getvalue()
+        lines = [_csv_line(columns), *(_csv_line([r.get(c) for c in columns]) for r in rows)]
+        return "".join(line + "\n" for line in lines)
     if fmt == "table":
         return table(rows, columns)
     raise ValueError(f"unknown format {fmt!r}")
