@@ -12,6 +12,7 @@ back as one row.
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 import shutil
@@ -21,9 +22,8 @@ import orjson
 
 FORMATS = ("table", "json", "jsonl", "csv")
 _JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\t\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
 
 def to_json(value: object, indent: bool = False, sort_keys: bool = False) -> str:
@@ -51,25 +51,31 @@ def _flat(value: object) -> str:
     return str(value)
 
 
-def csv_cell(value: object) -> str:
-    """One CSV cell: neutralised when it is text a spreadsheet would run as a formula, quoted
-    when it holds a delimiter, a quote or a line break (`csv.writer` leaves a lone `\\r`
-    unquoted when lines end in `\\n`, and a reader then splits the row)."""
+def csv_text(value: object) -> str:
+    """One CSV cell's text: neutralised with a leading `'` when it is text a spreadsheet
+    would run as a formula; numbers, and text that is a plain number, are left alone."""
     text = _flat(value)
-    if (
-        text.startswith(_FORMULA_START)
-        and not isinstance(value, int | float)
-        and not _NUMBER.fullmatch(text)
-    ):
-        text = "'" + text
-    if _NEEDS_QUOTES.search(text):
-        return '"' + text.replace('"', '""') + '"'
+    if text[:1] in _FORMULA_START and not isinstance(value, int | float):
+        return text if _NUMBER.fullmatch(text) else "'" + text
     return text
 
 
-def _csv_line(values: Sequence[object]) -> str:
-    line = ",".join(csv_cell(v) for v in values)
-    return '""' if line == "" and len(values) == 1 else line  # one empty cell, not a blank line
+def _csv(rows: Sequence[Sequence[object]]) -> str:
+    """CSV with `\n` line ends, every cell holding a `\r` or `\n` quoted. `csv.writer`
+    quotes the characters of its line terminator only, so it writes `\r\n` lines (one
+    `write` a row) and each row's end becomes `\n`."""
+    lines: list[str] = []
+    writer = csv.writer(_Lines(lines), lineterminator="\r\n")
+    writer.writerows(
+        [t if t[:1] not in _FORMULA_START else csv_text(v) for v in row for t in (_flat(v),)]
+        for row in rows
+    )
+    return "".join(line[:-2] + "\n" for line in lines)
+
+
+class _Lines:
+    def __init__(self, lines: list[str]):
+        self.write = lines.append
 
 
 def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
@@ -80,8 +86,7 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None)
     if fmt == "jsonl":
         return "".join(to_json(r) + "\n" for r in rows)
     if fmt == "csv":
-        lines = [_csv_line(columns), *(_csv_line([r.get(c) for c in columns]) for r in rows)]
-        return "".join(line + "\n" for line in lines)
+        return _csv([columns, *([r.get(c) for c in columns] for r in rows)])
     if fmt == "table":
         return table(rows, columns)
     raise ValueError(f"unknown format {fmt!r}")

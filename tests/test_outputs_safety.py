@@ -24,7 +24,7 @@ from conftest import deal, entity, write_csv
 from dealgraph.cli import main
 from dealgraph.loaders import bundled_path
 from dealgraph.output_set import MANIFEST, read_manifest
-from dealgraph.render import csv_cell, render
+from dealgraph.render import csv_text, render
 
 DEALGRAPH = [sys.executable, "-m", "dealgraph"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -80,17 +80,17 @@ def read_csv(path: Path) -> str:
 
 @pytest.mark.parametrize("start", FORMULA_START)
 def test_text_cells_that_could_start_a_formula_get_a_quote(start):
-    assert csv_cell(f"{start}SUM(A1)").lstrip('"').startswith(f"'{start}")
-    assert csv_cell(["=a", "b"]) == "'=a;b"  # a list flattened to text is text
-    assert csv_cell({"k": 1}) == '"{""k"":1}"'  # JSON, quoted, not neutralised
+    assert csv_text(f"{start}SUM(A1)") == f"'{start}SUM(A1)"
+    assert csv_text(["=a", "b"]) == "'=a;b"  # a list flattened to text is text
+    assert csv_text({"k": 1}) == '{"k":1}'  # JSON: not neutralised
 
 
 def test_numbers_stay_numbers():
-    assert csv_cell(-5e9) == "-5000000000"
-    assert csv_cell(-1.5) == "-1.5"
-    assert csv_cell(-3) == "-3"
-    assert csv_cell("-42") == "-42" and csv_cell("+1.5e3") == "+1.5e3"  # numeric text
-    assert csv_cell("-$5B") == "'-$5B"  # not a number: text
+    assert csv_text(-5e9) == "-5000000000"
+    assert csv_text(-1.5) == "-1.5"
+    assert csv_text(-3) == "-3"
+    assert csv_text("-42") == "-42" and csv_text("+1.5e3") == "+1.5e3"  # numeric text
+    assert csv_text("-$5B") == "'-$5B"  # not a number: text
 
 
 def test_carriage_returns_and_line_feeds_are_quoted_and_read_back():
