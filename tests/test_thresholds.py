@@ -33,6 +33,17 @@ B = 1e9
 EPS = 1e-9  # relative step for shares and ratios
 
 
+# The amount rule that circular flows and stress share: high from $10B, medium from $1B.
+AMOUNT_BOUNDS = [
+    (10 * B, "high"),
+    (10 * B - 1, "medium"),
+    (10 * B + 1, "high"),
+    (1 * B, "medium"),
+    (1 * B - 1, "low"),
+    (1 * B + 1, "medium"),
+]
+
+
 def below(x: float) -> float:
     return x * (1 - EPS)
 
@@ -190,17 +201,7 @@ def stress_severity(loss: float) -> str:
     return stress_alert(StressResult((("o", 1.0),), 0.25, hits, 2, 0.5), {}, {}).severity
 
 
-@pytest.mark.parametrize(
-    "loss, expected",
-    [
-        (10 * B, "high"),
-        (10 * B - 1, "medium"),
-        (10 * B + 1, "high"),
-        (1 * B, "medium"),
-        (1 * B - 1, "low"),
-        (1 * B + 1, "medium"),
-    ],
-)
+@pytest.mark.parametrize("loss, expected", AMOUNT_BOUNDS)
 def test_stress_severity_bounds(loss, expected):
     assert stress_severity(loss) == expected
 
@@ -233,18 +234,7 @@ def loop_severity(amount: float | None, span_days: int = 400) -> str:
     return LoopAlerts({}, {})(loop, profile).severity
 
 
-@pytest.mark.parametrize(
-    "amount, expected",
-    [
-        (10 * B, "high"),
-        (10 * B - 1, "medium"),
-        (10 * B + 1, "high"),
-        (1 * B, "medium"),
-        (1 * B - 1, "low"),
-        (1 * B + 1, "medium"),
-        (None, "medium"),
-    ],
-)
+@pytest.mark.parametrize("amount, expected", [*AMOUNT_BOUNDS, (None, "medium")])
 def test_circular_flow_severity_bounds(amount, expected):
     assert loop_severity(amount) == expected
 
