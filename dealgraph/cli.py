@@ -6,7 +6,9 @@ stderr and exit status 2; `alerts --fail-on` exits 1 when an alert reaches that 
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from dealgraph.cli_options import (
     filter_options,
     format_option,
     open_dataset,
+    print_out,
     span_option,
     user_errors,
 )
@@ -28,6 +31,7 @@ from dealgraph.loaders import load_dataset
 from dealgraph.loaders.previous_alerts import read_alerts
 from dealgraph.neo4j_commands import cypher_command, load_command
 from dealgraph.neo4j_options import write_findings
+from dealgraph.output_set import MANIFEST, output_set
 from dealgraph.queries.alert_changes import compare_alerts
 from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least, stable_id
 from dealgraph.queries.analysis import Analysis, Options, analyze
@@ -72,6 +76,13 @@ def main() -> None:
 
     Every command reads the bundled, cited data set unless --data says otherwise.
     """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+
+
+def _exit_on_signal(number: int, frame) -> None:
+    """SIGTERM unwinds like SIGINT, through the clean-up of half-written outputs."""
+    sys.exit(128 + number)
 
 
 @main.command()
@@ -81,12 +92,12 @@ def validate(paths: tuple[str, ...]) -> None:
     """Check a data set (folders or files) and print what it holds; change nothing."""
     dataset = load_dataset(paths)
     kinds = dataset.deals["kind"].value_counts().sort_index()
-    click.echo(
+    print_out(
         f"OK: {len(dataset.entities)} entities, {len(dataset.deals)} deals "
         f"({', '.join(f'{k} {n}' for k, n in kinds.items())})"
     )
     for file in dataset.files:
-        click.echo(f"  read {file}")
+        print_out(f"  read {file}")
 
 
 @main.command("data")
@@ -111,7 +122,7 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
     about = bundled_about() if BUNDLED in (data or (BUNDLED,)) else None
     summary = describe(open_dataset(data), about)
     if fmt == "json":
-        click.echo(to_json(summary, indent=True))
+        print_out(to_json(summary, indent=True))
         return
     lines = []
     if about:
@@ -142,7 +153,7 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
     )
     lines.append("Files:")
     lines += [f"  {file}" for file in summary["files"]]
-    click.echo("\n".join(lines))
+    print_out("\n".join(lines))
 
 
 def loop_row(loop: Loop, names: dict[str, str]) -> dict:
@@ -257,8 +268,8 @@ ALERT_COLUMNS = [
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write to this file instead of stdout (a device or FIFO is written in place).",
 )
 @click.option(
     "--fail-on",
@@ -315,7 +326,7 @@ def focus_options(command: Callable) -> Callable:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=Path("map.html"),
     show_default=True,
     help="The HTML file to write.",
@@ -327,7 +338,8 @@ def map_command(output, focus, hops, **options) -> None:
 
     analysis = run_analysis(**options)
     path = write_map(analysis, output, focus=focus, hops=hops)
-    click.echo(f"Wrote {path}")
+    if str(path) != "-":  # `-o -`: the page went to standard output
+        print_out(f"Wrote {path}")
 
 
 @main.command("analyze")
@@ -338,7 +350,7 @@ def map_command(output, focus, hops, **options) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("dealgraph-out"),
     show_default=True,
-    help="Folder for alerts.json, alerts.csv and map.html.",
+    help="Folder for alerts.json, alerts.csv and map.html, and manifest.json, written last.",
 )
 @user_errors
 def analyze_command(out: Path, **options) -> None:
@@ -347,15 +359,17 @@ def analyze_command(out: Path, **options) -> None:
 
     analysis = run_analysis(**options)
     rows = [a.as_dict() for a in analysis.alerts]
-    write_atomically(out / "alerts.json", render(rows, "json"))
-    write_atomically(
-        out / "alerts.csv",
-        render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS),
-    )
-    write_map(analysis, out / "map.html")
-    click.echo(summary(analysis, out))
+    # Written into a temporary folder, moved in together, the manifest last (output_set).
+    with output_set(out, ("alerts.json", "alerts.csv", "map.html")) as staging:
+        write_atomically(staging / "alerts.json", render(rows, "json"))
+        write_atomically(
+            staging / "alerts.csv",
+            render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS),
+        )
+        write_map(analysis, staging / "map.html")
+    print_out(summary(analysis, out))
     if note := write_findings(analysis):  # with --neo4j: loops and figures into the graph
-        click.echo(note)
+        print_out(note)
 
 
 def summary(analysis: Analysis, out: Path) -> str:
@@ -378,7 +392,11 @@ def summary(analysis: Analysis, out: Path) -> str:
     lines += ["", "Most concentrated:"]
     conc = [a for a in analysis.alerts if a.kind == "concentration"][:5]
     lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
-    lines += ["", f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'} and {out / 'map.html'}"]
+    lines += [
+        "",
+        f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'} and {out / 'map.html'} "
+        f"({out / MANIFEST} last)",
+    ]
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from dealgraph.atomic_files import write_atomically
+from dealgraph.atomic_files import stdout_failed, write_atomically
 from dealgraph.errors import DataError, DealgraphError
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
@@ -184,6 +184,15 @@ def emit(
     columns = table_columns if fmt == "table" else None
     text = render(rows, fmt, columns)
     if output is None:
-        click.echo(text, nl=False)
+        print_out(text, nl=False)
     else:
-        write_atomically(output, text)
+        write_atomically(output, text)  # `-`, a device or a FIFO: written in place
+
+
+def print_out(text: str, nl: bool = True) -> None:
+    """`click.echo` to standard output; a failed write (a full disk, a closed pipe) becomes
+    an `OutputError`, one line and exit status 2 instead of a traceback."""
+    try:
+        click.echo(text, nl=nl)
+    except OSError as exc:
+        raise stdout_failed(exc) from None

@@ -39,3 +39,7 @@ class DataError(DealgraphError):
 
 class StoreError(DealgraphError):
     """A graph store (Neo4j) could not be reached or refused the work."""
+
+
+class OutputError(DealgraphError):
+    """An output could not be written; the message names the path (or standard output)."""

@@ -2,13 +2,19 @@
 
 Rows are plain dicts. JSON keeps nested values; CSV and tables flatten lists with `;` and
 nested objects as JSON. An empty result is `[]` in JSON, a header alone in CSV.
+
+CSV is safe to open in a spreadsheet (docs/security.md, "Safe CSV"): a text cell that starts
+with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's advice
+against formula injection), while numbers, negative ones included, stay numbers; a cell
+holding a comma, a quote, a carriage return or a line feed is quoted, so every row reads
+back as one row.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import math
+import re
 import shutil
 from collections.abc import Sequence
 
@@ -16,6 +22,8 @@ import orjson
 
 FORMATS = ("table", "json", "jsonl", "csv")
 _JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_FORMULA_START = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def to_json(value: object, indent: bool = False, sort_keys: bool = False) -> str:
@@ -43,6 +51,33 @@ def _flat(value: object) -> str:
     return str(value)
 
 
+def csv_text(value: object) -> str:
+    """One CSV cell's text: neutralised with a leading `'` when it is text a spreadsheet
+    would run as a formula; numbers, and text that is a plain number, are left alone."""
+    text = _flat(value)
+    if text[:1] in _FORMULA_START and not isinstance(value, int | float):
+        return text if _NUMBER.fullmatch(text) else "'" + text
+    return text
+
+
+def _csv(rows: Sequence[Sequence[object]]) -> str:
+    """CSV with `\n` line ends, every cell holding a `\r` or `\n` quoted. `csv.writer`
+    quotes the characters of its line terminator only, so it writes `\r\n` lines (one
+    `write` a row) and each row's end becomes `\n`."""
+    lines: list[str] = []
+    writer = csv.writer(_Lines(lines), lineterminator="\r\n")
+    writer.writerows(
+        [t if t[:1] not in _FORMULA_START else csv_text(v) for v in row for t in (_flat(v),)]
+        for row in rows
+    )
+    return "".join(line[:-2] + "\n" for line in lines)
+
+
+class _Lines:
+    def __init__(self, lines: list[str]):
+        self.write = lines.append
+
+
 def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
     """The text of `rows` in `fmt`; `columns` fixes the order (and the CSV header if empty)."""
     columns = list(columns or (rows[0].keys() if rows else []))
@@ -51,11 +86,7 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None)
     if fmt == "jsonl":
         return "".join(to_json(r) + "\n" for r in rows)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_flat(r.get(c)) for c in columns] for r in rows)
-        return out.getvalue()
+        return _csv([columns, *([r.get(c) for c in columns] for r in rows)])
     if fmt == "table":
         return table(rows, columns)
     raise ValueError(f"unknown format {fmt!r}")

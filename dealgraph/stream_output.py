@@ -2,21 +2,20 @@
 
 Memory stays flat however many loops there are; a progress line shows on a terminal (never
 in a pipe or a file); a file is written under a temporary name and renamed when complete,
-so a reader never sees half of it.
+so a reader never sees half of it; a killed stream's temporary file goes on SIGINT or
+SIGTERM, or at the next write to that file after a SIGKILL (see `atomic_files`).
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 import click
 
-from dealgraph.atomic_files import atomic_output
+from dealgraph.atomic_files import atomic_output, checkpoint
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.alerts import SEVERITIES
 from dealgraph.queries.analysis import Options, StreamReport, stream_alerts
@@ -25,24 +24,16 @@ from dealgraph.render import to_json
 PROGRESS_EVERY = 0.5  # seconds between progress updates
 
 
-@contextmanager
-def _destination(output: Path | None) -> Iterator[IO[str]]:
-    if output is None:
-        yield sys.stdout
-    else:
-        with atomic_output(output) as handle:
-            yield handle
-
-
 def write_alerts_jsonl(dataset: DataSet, options: Options, output: Path | None) -> str | None:
     """Stream every alert as one JSON line; return the highest severity seen (or None)."""
     report = StreamReport()
     worst = -1
     show_progress = sys.stderr.isatty()
     last = time.monotonic()
-    with _destination(output) as out:
+    with atomic_output(output or Path("-")) as out:  # stdout, a device or a FIFO in place
         for alert in stream_alerts(dataset, options, report):
             _write(out, alert.as_dict())
+            checkpoint()  # a test may stop the stream here (atomic_files)
             worst = max(worst, SEVERITIES.index(alert.severity))
             if show_progress and time.monotonic() - last > PROGRESS_EVERY:
                 click.echo(f"\r{report.loops:,} loops found...", nl=False, err=True)
