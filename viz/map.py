@@ -131,7 +131,7 @@ def _drawn(analysis: Analysis, focus: str | None, hops: int) -> tuple[set, pd.Da
     notes = []
     if focus is not None:
         total = len(keep)
-        keep = _neighbourhood(analysis, focus, hops)
+        keep = neighbourhood(analysis, focus, hops)
         notes.append(
             f"Showing the {len(keep)} entities within {hops} deal{'s' * (hops != 1)} of "
             f"{analysis.dataset.entity_name(focus)}, of {total} in the data."
@@ -199,7 +199,7 @@ def _csp_hash(script: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def _neighbourhood(analysis: Analysis, focus: str, hops: int) -> set[str]:
+def neighbourhood(analysis: Analysis, focus: str, hops: int) -> set[str]:
     """The entities within `hops` deals in force of `focus`, in either direction."""
     entities = analysis.dataset.entities
     if focus not in entities.index:
