@@ -12,6 +12,7 @@
   const FADED_EDGE = 0.08;
   const EDGE_OPACITY = 0.85;
   const LARGE = data.entities.length > 1000 || data.deals.length > 3000;
+  const LABEL_PX = 13; // label height on screen, whatever the zoom
 
   const byId = (id) => document.getElementById(id);
   const entities = new Map(data.entities.map((e) => [e.id, e]));
@@ -27,7 +28,10 @@
     asOf: Math.max(data.dates.length - 1, 0),
     minAmount: 0,
     kinds: new Set(data.deal_kinds.map((k) => k.kind)),
-    highlight: null, // {alert, nodes: Set, edges: Set}
+    highlight: null, // {alert, entity, nodes: Set, edges: Set}: a loop or a searched entity
+    layout: data.layout, // "spring" or "wheel"
+    labelled: new Set(), // ids of the entities whose label is drawn
+    placements: 0, // how many times the labels were placed (tests wait on it)
     visible: new Set(), // ids of the deals drawn
     through: new Map(), // entity id -> {in, out, inCount, outCount}
   };
@@ -119,11 +123,12 @@
     return { color: d.color, highlight: d.color, hover: d.color, opacity: faded ? FADED_EDGE : EDGE_OPACITY };
   }
 
+  const at = (e, layout) => (layout === "wheel" ? { x: e.wx, y: e.wy } : { x: e.x, y: e.y });
+  // Labels start empty: placeLabels() chooses which to draw once the view's zoom is known.
   const nodes = new vis.DataSet(data.entities.map((e) => ({
     id: e.id,
-    label: e.label,
-    x: e.x,
-    y: e.y,
+    label: "",
+    ...at(e, state.layout),
     size: data.node_scale.min,
     color: {
       background: e.color,
@@ -177,6 +182,7 @@
     })));
     renderSummary();
     markAlerts();
+    placeLabels();
   }
 
   function renderSummary() {
@@ -225,6 +231,87 @@
     },
   });
   window.network = network;
+
+  // ---- labels: by priority, none over another or over a highlighted entity ------------------
+
+  const loopsOf = new Map();
+  for (const alert of data.alerts.loops) {
+    for (const id of alert.entities) loopsOf.set(id, (loopsOf.get(id) || 0) + 1);
+  }
+  const measure = document.createElement("canvas").getContext("2d");
+  measure.font = "100px system-ui, sans-serif";
+  const labelWidth = new Map(data.entities.map((e) => [e.id, measure.measureText(e.label).width / 100]));
+  let fontSize = 0;
+
+  /** Labels keep one size on screen; at each zoom the entities are taken in order (the
+   *  highlighted first, then by money through them, then by the loops they are in) and a
+   *  label is drawn only where it overlaps no label already drawn and no highlighted
+   *  entity. Boxes are kept in a grid, so 2,000 entities take a few milliseconds. */
+  function placeLabels() {
+    const scale = network.getScale() || 1;
+    const size = Math.min(48, Math.max(LABEL_PX / scale, 1));
+    if (Math.abs(size - fontSize) > 0.01 * size) {
+      fontSize = size;
+      network.setOptions({ nodes: { font: { size } } });
+    }
+    const hl = state.highlight;
+    const shown = data.entities.filter((e) => !nodes.get(e.id).hidden);
+    const through = (id) => { const t = state.through.get(id); return t ? t.in + t.out : 0; };
+    shown.sort((a, b) => (hl ? hl.nodes.has(b.id) - hl.nodes.has(a.id) : 0)
+      || through(b.id) - through(a.id) || (loopsOf.get(b.id) || 0) - (loopsOf.get(a.id) || 0)
+      || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+    const positions = network.getPositions(shown.map((e) => e.id));
+    const cell = size * 12;
+    const grid = new Map();
+    const cells = (box, add) => {
+      const found = [];
+      for (let i = Math.floor(box[0] / cell); i <= Math.floor(box[2] / cell); i++) {
+        for (let j = Math.floor(box[1] / cell); j <= Math.floor(box[3] / cell); j++) {
+          const key = i + "," + j;
+          if (add) { if (!grid.has(key)) grid.set(key, []); grid.get(key).push(box); }
+          else if (grid.has(key)) found.push(...grid.get(key));
+        }
+      }
+      return found;
+    };
+    const overlaps = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+    const labelled = new Set();
+    let blocked = !hl; // the highlighted entities' circles, once their own labels are placed
+    for (const e of shown) {
+      if (!blocked && !hl.nodes.has(e.id)) {
+        for (const id of hl.nodes) {
+          const p = positions[id];
+          const r = nodeSize(through(id)) + 1;
+          if (p) cells([p.x - r, p.y - r, p.x + r, p.y + r], true);
+        }
+        blocked = true;
+      }
+      const p = positions[e.id];
+      const r = nodeSize(through(e.id));
+      const half = (labelWidth.get(e.id) * size) / 2 + 3;
+      const box = [p.x - half, p.y + r + 1, p.x + half, p.y + r + 10 + 1.25 * size];
+      if (cells(box, false).some((other) => overlaps(box, other))) continue;
+      cells(box, true);
+      labelled.add(e.id);
+    }
+    const changed = [];
+    for (const e of data.entities) {
+      if (labelled.has(e.id) !== state.labelled.has(e.id)) {
+        changed.push({ id: e.id, label: labelled.has(e.id) ? e.label : "" });
+      }
+    }
+    state.labelled = labelled;
+    if (changed.length) nodes.update(changed);
+    state.placements += 1;
+  }
+
+  let labelTimer = null;
+  const placeSoon = () => {
+    clearTimeout(labelTimer);
+    labelTimer = setTimeout(placeLabels, 120);
+  };
+  network.on("zoom", placeSoon);
+  network.on("dragEnd", placeSoon);
   // A white background, so the PNG export and the page look the same.
   network.on("beforeDrawing", (ctx) => {
     ctx.save();
@@ -444,6 +531,27 @@
     byId("clear").disabled = !alert;
     render();
     if (alert) network.fit({ nodes: alert.highlight, maxZoomLevel: 1.2, animation: false });
+    placeLabels();
+  }
+
+  /** A searched entity: it and the partners of its deals in view are highlighted (any loop
+   *  highlight goes) and brought into view. */
+  function highlightEntity(id) {
+    for (const button of alertButtons.values()) button.setAttribute("aria-pressed", "false");
+    const near = new Set([id]);
+    const touched = new Set();
+    for (const d of dealsOf.get(id)) {
+      if (!state.visible.has(d.id)) continue;
+      near.add(d.from);
+      near.add(d.to);
+      touched.add(d.id);
+    }
+    state.highlight = { alert: null, entity: id, nodes: near, edges: touched };
+    byId("clear").disabled = false;
+    render();
+    const inView = [...near].filter((n) => !nodes.get(n).hidden);
+    if (inView.length) network.fit({ nodes: inView, maxZoomLevel: 1.5, animation: false });
+    placeLabels();
   }
 
   byId("clear").addEventListener("click", () => setHighlight(null));
@@ -479,8 +587,8 @@
     const e = entities.get(id);
     results.replaceChildren();
     searchBox.value = e.name;
+    highlightEntity(id);
     network.selectNodes([id]);
-    if (!nodes.get(id).hidden) network.focus(id, { scale: Math.max(network.getScale(), 1), animation: false });
     showEntity(id);
   }
 
@@ -521,7 +629,22 @@
   byId("physics").addEventListener("change", (event) => {
     network.setOptions({ physics: { enabled: event.target.checked } });
   });
-  byId("fit").addEventListener("click", () => network.fit({ animation: false }));
+  byId("fit").addEventListener("click", () => {
+    network.fit({ animation: false });
+    placeLabels();
+  });
+
+  /** Force-directed or wheel: both sets of positions come with the data. */
+  function setLayout(layout) {
+    state.layout = layout;
+    nodes.update(data.entities.map((e) => ({ id: e.id, ...at(e, layout) })));
+    network.fit({ animation: false });
+    placeLabels();
+  }
+  for (const radio of document.querySelectorAll("input[name=layout]")) {
+    radio.checked = radio.value === state.layout;
+    radio.addEventListener("change", () => { if (radio.checked) setLayout(radio.value); });
+  }
 
   /** The drawn canvas on white with a caption line, as a PNG download. */
   byId("save-png").addEventListener("click", () => {
@@ -545,6 +668,7 @@
     link.remove();
   });
 
-  render();
-  window.dealgraph = { data, state, render, formatUsd };
+  network.fit({ animation: false });
+  render(); // places the labels for the fitted view, before the first frame is drawn
+  window.dealgraph = { data, state, render, formatUsd, placeLabels, setLayout };
 })();
