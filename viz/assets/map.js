@@ -15,6 +15,7 @@
   const LABEL_PX = 13; // label height on screen, whatever the zoom
 
   const byId = (id) => document.getElementById(id);
+  const container = byId("map");
   const entities = new Map(data.entities.map((e) => [e.id, e]));
   const deals = new Map(data.deals.map((d) => [d.id, d]));
   const dealsOf = new Map(data.entities.map((e) => [e.id, []]));
@@ -124,30 +125,49 @@
   }
 
   const at = (e, layout) => (layout === "wheel" ? { x: e.wx, y: e.wy } : { x: e.x, y: e.y });
-  // Labels start empty: placeLabels() chooses which to draw once the view's zoom is known.
-  const nodes = new vis.DataSet(data.entities.map((e) => ({
-    id: e.id,
-    label: "",
-    ...at(e, state.layout),
-    size: data.node_scale.min,
-    color: {
-      background: e.color,
-      border: "#333",
-      highlight: { background: e.color, border: "#000" },
-      hover: { background: e.color, border: "#000" },
-    },
-  })));
-  const edges = new vis.DataSet(data.deals.map((d) => ({
-    id: d.id,
-    from: d.from,
-    to: d.to,
-    width: d.width,
-    dashes: d.value === null,
-    color: edgeColor(d, false),
-    smooth: d.bend ? { enabled: true, type: "curvedCW", roundness: d.bend } : false,
-  })));
+  let fontSize = 14; // the labels' size in canvas units, set by placeLabels() for the zoom
+  const fontOf = (faded) => ({ size: fontSize, color: faded ? "rgba(29,34,40,0.25)" : "#1d2228" });
 
-  function render() {
+  /** What the filters and the highlight make of each entity and deal. Only what changed is
+   *  handed to vis-network (each DataSet update costs a pass over the whole graph), and the
+   *  data sets are built in their first state, so opening the page updates nothing. */
+  const applied = { nodes: new Map(), edges: new Map() };
+
+  const isHidden = (e) => !state.through.has(e.id) && e.id !== data.focus;
+
+  function nodeLook(e) {
+    const t = state.through.get(e.id);
+    const faded = state.highlight !== null && !state.highlight.nodes.has(e.id);
+    return {
+      id: e.id,
+      hidden: isHidden(e),
+      size: nodeSize(t ? t.in + t.out : 0),
+      opacity: faded ? FADED_NODE : 1,
+      font: fontOf(faded),
+    };
+  }
+
+  function edgeLook(d) {
+    const faded = state.highlight !== null && !state.highlight.edges.has(d.id);
+    return { id: d.id, hidden: !state.visible.has(d.id), color: edgeColor(d, faded) };
+  }
+
+  function changes(list, look, seen, key) {
+    const out = [];
+    for (const item of list) {
+      const l = look(item);
+      const k = key(l);
+      if (seen.get(item.id) !== k) {
+        seen.set(item.id, k);
+        out.push(l);
+      }
+    }
+    return out;
+  }
+  const nodeKey = (l) => l.hidden + "|" + l.size + "|" + l.opacity;
+  const edgeKey = (l) => l.hidden + "|" + l.color.opacity;
+
+  function countMoney() {
     const cut = cutoff();
     const visible = new Set();
     const through = new Map();
@@ -163,23 +183,54 @@
     }
     state.visible = visible;
     state.through = through;
-    const hl = state.highlight;
-    nodes.update(data.entities.map((e) => {
-      const t = through.get(e.id);
-      const faded = hl !== null && !hl.nodes.has(e.id);
-      return {
-        id: e.id,
-        hidden: !t && e.id !== data.focus,
-        size: nodeSize(t ? t.in + t.out : 0),
-        opacity: faded ? FADED_NODE : 1,
-        font: { color: faded ? "rgba(29,34,40,0.25)" : "#1d2228" },
-      };
-    }));
-    edges.update(data.deals.map((d) => ({
-      id: d.id,
-      hidden: !visible.has(d.id),
-      color: edgeColor(d, hl !== null && !hl.edges.has(d.id)),
-    })));
+  }
+
+  // for placeLabels(): how many loops each entity is in, and each label's width per px of size
+  const loopsOf = new Map();
+  for (const alert of data.alerts.loops) {
+    for (const id of alert.entities) loopsOf.set(id, (loopsOf.get(id) || 0) + 1);
+  }
+  const measure = document.createElement("canvas").getContext("2d");
+  measure.font = "100px system-ui, sans-serif";
+  const labelWidth = new Map(data.entities.map((e) => [e.id, measure.measureText(e.label).width / 100]));
+  let network = null; // vis-network, made once the data sets are
+  countMoney();
+  // The first view is computed here, as vis-network's fit would, so that the labels can be
+  // chosen before the network is made and the first drawing needs no update.
+  const firstView = fitted(data.entities.filter((e) => !isHidden(e)));
+  placeLabels(firstView.scale);
+  const nodes = new vis.DataSet(changes(data.entities, nodeLook, applied.nodes, nodeKey).map((l) => ({
+    ...l,
+    label: state.labelled.has(l.id) ? entities.get(l.id).label : "",
+    ...at(entities.get(l.id), state.layout),
+    group: entities.get(l.id).kind, // colours come from the group: fewer options to parse
+  })));
+  const groups = Object.fromEntries(data.entity_kinds.map((k) => [k.kind, {
+    color: {
+      background: k.color,
+      border: "#333",
+      highlight: { background: k.color, border: "#000" },
+      hover: { background: k.color, border: "#000" },
+    },
+  }]));
+  const edges = new vis.DataSet(changes(data.deals, edgeLook, applied.edges, edgeKey).map((l) => {
+    const d = deals.get(l.id);
+    return {
+      ...l,
+      from: d.from,
+      to: d.to,
+      width: d.width,
+      dashes: d.value === null,
+      smooth: d.bend ? { enabled: true, type: "curvedCW", roundness: d.bend } : false,
+    };
+  }));
+
+  function render() {
+    countMoney();
+    const nodeChanges = changes(data.entities, nodeLook, applied.nodes, nodeKey);
+    if (nodeChanges.length) nodes.update(nodeChanges);
+    const edgeChanges = changes(data.deals, edgeLook, applied.edges, edgeKey);
+    if (edgeChanges.length) edges.update(edgeChanges);
     renderSummary();
     markAlerts();
     placeLabels();
@@ -202,8 +253,7 @@
 
   // ---- vis-network ------------------------------------------------------------------------
 
-  const container = byId("map");
-  const network = new vis.Network(container, { nodes, edges }, {
+  network = new vis.Network(container, { nodes, edges }, {
     autoResize: true,
     physics: {
       enabled: false,
@@ -211,6 +261,7 @@
       barnesHut: { gravitationalConstant: -4000, springLength: 140, springConstant: 0.03, avoidOverlap: 0.2 },
     },
     layout: { improvedLayout: false },
+    groups,
     interaction: {
       hover: true,
       hideEdgesOnDrag: LARGE,
@@ -234,33 +285,42 @@
 
   // ---- labels: by priority, none over another or over a highlighted entity ------------------
 
-  const loopsOf = new Map();
-  for (const alert of data.alerts.loops) {
-    for (const id of alert.entities) loopsOf.set(id, (loopsOf.get(id) || 0) + 1);
-  }
-  const measure = document.createElement("canvas").getContext("2d");
-  measure.font = "100px system-ui, sans-serif";
-  const labelWidth = new Map(data.entities.map((e) => [e.id, measure.measureText(e.label).width / 100]));
-  let fontSize = 0;
 
   /** Labels keep one size on screen; at each zoom the entities are taken in order (the
    *  highlighted first, then by money through them, then by the loops they are in) and a
    *  label is drawn only where it overlaps no label already drawn and no highlighted
    *  entity. Boxes are kept in a grid, so 2,000 entities take a few milliseconds. */
-  function placeLabels() {
-    const scale = network.getScale() || 1;
-    const size = Math.min(48, Math.max(LABEL_PX / scale, 1));
-    if (Math.abs(size - fontSize) > 0.01 * size) {
-      fontSize = size;
-      network.setOptions({ nodes: { font: { size } } });
+  /** The view that shows `shown` whole: its centre and scale (vis-network's fit, which
+   *  leaves a tenth of the room around the drawing and zooms in no further than 1). */
+  function fitted(shown) {
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const e of shown) {
+      const p = at(e, state.layout);
+      const r = nodeSize((state.through.get(e.id) || { in: 0, out: 0 }).in
+        + (state.through.get(e.id) || { in: 0, out: 0 }).out);
+      box[0] = Math.min(box[0], p.x - r); box[1] = Math.min(box[1], p.y - r);
+      box[2] = Math.max(box[2], p.x + r); box[3] = Math.max(box[3], p.y + r);
     }
+    if (!shown.length) return { position: { x: 0, y: 0 }, scale: 1 };
+    const width = container.clientWidth || 800;
+    const height = container.clientHeight || 600;
+    const scale = Math.min(1, width / ((box[2] - box[0]) * 1.1 || 1), height / ((box[3] - box[1]) * 1.1 || 1));
+    return { position: { x: (box[0] + box[2]) / 2, y: (box[1] + box[3]) / 2 }, scale };
+  }
+
+  function placeLabels(viewScale) {
+    const scale = viewScale || network.getScale() || 1;
+    const size = Math.min(48, Math.max(LABEL_PX / scale, 1));
+    const resized = Math.abs(size - fontSize) > 0.01 * size;
+    fontSize = size;
     const hl = state.highlight;
-    const shown = data.entities.filter((e) => !nodes.get(e.id).hidden);
+    const shown = data.entities.filter((e) => !isHidden(e));
     const through = (id) => { const t = state.through.get(id); return t ? t.in + t.out : 0; };
     shown.sort((a, b) => (hl ? hl.nodes.has(b.id) - hl.nodes.has(a.id) : 0)
       || through(b.id) - through(a.id) || (loopsOf.get(b.id) || 0) - (loopsOf.get(a.id) || 0)
       || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
-    const positions = network.getPositions(shown.map((e) => e.id));
+    const positions = network ? network.getPositions(shown.map((e) => e.id))
+      : Object.fromEntries(shown.map((e) => [e.id, at(e, state.layout)]));
     const cell = size * 12;
     const grid = new Map();
     const cells = (box, add) => {
@@ -294,10 +354,16 @@
       cells(box, true);
       labelled.add(e.id);
     }
+    if (!network) { // the data sets are built with these labels
+      state.labelled = labelled;
+      return;
+    }
     const changed = [];
     for (const e of data.entities) {
-      if (labelled.has(e.id) !== state.labelled.has(e.id)) {
-        changed.push({ id: e.id, label: labelled.has(e.id) ? e.label : "" });
+      const now = labelled.has(e.id);
+      if (now !== state.labelled.has(e.id) || (now && resized)) {
+        const faded = hl !== null && !hl.nodes.has(e.id);
+        changed.push({ id: e.id, label: now ? e.label : "", font: fontOf(faded) });
       }
     }
     state.labelled = labelled;
@@ -668,7 +734,7 @@
     link.remove();
   });
 
-  network.fit({ animation: false });
+  network.moveTo({ ...firstView, animation: false });
   render(); // places the labels for the fitted view, before the first frame is drawn
   window.dealgraph = { data, state, render, formatUsd, placeLabels, setLayout };
 })();
