@@ -237,6 +237,8 @@ def _check_supersedes(deals: pd.DataFrame) -> list[Problem]:
     given = target != ""
     if given.any():  # few rows supersede: look them up, rather than `isin` over every id
         ids = pd.Index(deals["id"])
+        if not ids.is_unique:  # a repeated id, already reported: look up each id once
+            ids = ids.unique()
         unknown = pd.Series(False, index=deals.index)
         unknown[given] = ids.get_indexer(target[given]) < 0
         checker.flag(unknown, "supersedes", lambda v: f"unknown deal {v!r}")
