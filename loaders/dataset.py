@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from dealgraph.errors import DataError, Problem
 from dealgraph.graph.model import DataSet, indexed_by_id
+from dealgraph.loaders.files import exists
 from dealgraph.loaders.financials import check_financials, stack_financials
 from dealgraph.loaders.tables import FILE, FORMATS, ROW, TABLES, read_table, table_of
 from dealgraph.loaders.validate import Checker, check_deals, check_entities
@@ -33,37 +34,13 @@ def bundled_path() -> Path:
 def _layer_files(spec: str | Path) -> dict[str, Path]:
     """The table files one `--data` value names: a folder, one file, or `bundled`."""
     path = bundled_path() if str(spec) == BUNDLED else Path(spec)
-    if path.is_dir():
-        found = {}
-        for table in TABLES:
-            for suffix in FORMATS:
-                candidate = path / f"{table}{suffix}"
-                if candidate.is_file():
-                    if table in found:
-                        raise DataError(
-                            [
-                                Problem(
-                                    str(path),
-                                    0,
-                                    "",
-                                    f"both {found[table].name} and {candidate.name}: keep one",
-                                )
-                            ]
-                        )
-                    found[table] = candidate
-        if not found:
-            raise DataError(
-                [
-                    Problem(
-                        str(path),
-                        0,
-                        "",
-                        "no entities.csv, deals.csv (or .json, .jsonl) in this folder",
-                    )
-                ]
-            )
-        return found
-    if not path.exists():
+    try:
+        is_folder = path.is_dir()
+    except OSError as exc:  # e.g. a folder on the way that may not be searched
+        raise DataError([Problem(str(path), 0, "", f"cannot read: {exc.strerror}")]) from None
+    if is_folder:
+        return _folder_files(path)
+    if not exists(path):
         raise DataError([Problem(str(path), 0, "", "no such file or folder")])
     table = table_of(path)
     if table is None:
@@ -79,6 +56,33 @@ def _layer_files(spec: str | Path) -> dict[str, Path]:
             ]
         )
     return {table: path}
+
+
+def _folder_files(path: Path) -> dict[str, Path]:
+    """The table files in a folder. Anything there under a table file's name counts, even a
+    folder or a broken link: reading it reports it, where skipping it would hide a mistake."""
+    found: dict[str, Path] = {}
+    for table in TABLES:
+        for suffix in FORMATS:
+            candidate = path / f"{table}{suffix}"
+            if not exists(candidate):
+                continue
+            if table in found:
+                message = f"both {found[table].name} and {candidate.name}: keep one"
+                raise DataError([Problem(str(path), 0, "", message)])
+            found[table] = candidate
+    if not found:
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    "",
+                    "no entities.csv, deals.csv (or .json, .jsonl) in this folder",
+                )
+            ]
+        )
+    return found
 
 
 def _read_layers(
