@@ -24,9 +24,12 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.row}" if self.row else self.file
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        # A message quotes the cell it is about, which may be 128 KiB long: one line stays
+        # readable.
+        message = self.message
+        if len(message) > 300:
+            message = f"{message[:240]}… ({len(message):,} characters, cut)"
+        return f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
 
 
 class DataError(DealgraphError):
