@@ -34,13 +34,13 @@ def bundled_path() -> Path:
 def _layer_files(spec: str | Path) -> dict[str, Path]:
     """The table files one `--data` value names: a folder, one file, or `bundled`."""
     path = bundled_path() if str(spec) == BUNDLED else Path(spec)
-    try:
-        is_folder = path.is_dir()
-    except OSError as exc:  # e.g. a folder on the way that may not be searched
+    try:  # a folder on the way, or this one, may be closed to the user
+        if path.is_dir():
+            return _folder_files(path)
+        found = exists(path)
+    except OSError as exc:
         raise DataError([Problem(str(path), 0, "", f"cannot read: {exc.strerror}")]) from None
-    if is_folder:
-        return _folder_files(path)
-    if not exists(path):
+    if not found:
         raise DataError([Problem(str(path), 0, "", "no such file or folder")])
     table = table_of(path)
     if table is None:
@@ -132,7 +132,9 @@ def load_dataset(specs: Iterable[str | Path] = (BUNDLED,)) -> DataSet:
             problems.append(Problem(", ".join(map(str, specs)), 0, "", f"no {table} file given"))
     checker = Checker(pd.DataFrame())
     for table in ("entities", "deals"):
-        columns = {f.attrs["file"]: list(f.columns) for f in layers[table]}
+        columns = {
+            f.attrs["file"]: list(f.columns) for f in layers[table] if f.attrs["declares_columns"]
+        }
         checker.require_columns(table, columns)
     problems += checker.problems
     if problems:

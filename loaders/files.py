@@ -63,11 +63,9 @@ def _open_failure(path: Path, exc: OSError) -> str:
 
 def exists(path: Path) -> bool:
     """Whether anything at all is at `path`, even a broken link: such things must be reported,
-    not skipped as if absent."""
+    not skipped as if absent. Raises `OSError` when the folder may not be searched."""
     try:
         os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return False
-    except OSError:  # e.g. no permission to look in the folder: let reading say so
-        return True
     return True

@@ -55,12 +55,19 @@ def read_table(path: Path) -> pd.DataFrame:
         frame = _read_json(name, _text(name, raw), lines=path.suffix.lower() == ".jsonl")
     frame[FILE] = pd.Categorical.from_codes(np.zeros(len(frame), dtype="int8"), [name])
     frame.attrs["file"] = name
+    # A CSV file declares its columns in the header; a JSON file only in its records, so an
+    # empty JSON list has no columns to miss.
+    frame.attrs["declares_columns"] = path.suffix.lower() == ".csv" or len(frame) > 0
     return frame
 
 
 def _check_bytes(name: str, raw: bytes) -> None:
     """UTF-16 and binary files, named before a parser stumbles over them."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    # UTF-16 starts with its byte-order mark, or without one has a NUL in every other byte.
+    half = len(raw) // 4
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        half and max(raw[0::2].count(0), raw[1::2].count(0)) > half
+    ):
         raise DataError([Problem(name, 0, "", "UTF-16 text; save it as UTF-8")])
     nul = raw.find(b"\x00")
     if nul >= 0:
@@ -80,8 +87,9 @@ def _text(name: str, raw: bytes) -> str:
         ) from None
 
 
-def _check_columns(name: str, row: int, columns: list[str]) -> None:
-    """Refuse a header that names a column twice or names the loader's own columns."""
+def _check_columns(name: str, row: int, columns: list[str], unit: str = "column") -> None:
+    """Refuse a header (or a JSON object's keys: `unit="key"`) that names a column twice or
+    names the loader's own columns."""
     problems = [
         Problem(name, row, column, "reserved column name (dealgraph locates rows with it)")
         for column in columns
@@ -90,13 +98,13 @@ def _check_columns(name: str, row: int, columns: list[str]) -> None:
     for column, count in Counter(columns).items():
         if count > 1:
             places = [str(n) for n, c in enumerate(columns, start=1) if c == column]
-            what = "a column with no name" if column == "" else "this column"
+            what = f"a {unit} with no name" if column == "" else f"this {unit}"
             problems.append(
                 Problem(
                     name,
                     row,
                     column,
-                    f"{what} appears {count} times (columns "
+                    f"{what} appears {count} times ({unit}s "
                     f"{', '.join(places)}; spaces around names do not count)",
                 )
             )
@@ -120,7 +128,8 @@ def _read_csv(name: str, raw: bytes) -> pd.DataFrame:
     except csv.Error as exc:
         raise DataError([Problem(name, 1, "", f"not valid CSV: {exc}")]) from None
     if not header:
-        blank = "file is empty" if not raw.strip() else "the first line is blank"
+        empty = not raw.removeprefix(codecs.BOM_UTF8).strip()
+        blank = "file is empty" if empty else "the first line is blank"
         raise DataError([Problem(name, 0, "", f"{blank} (expected a header row)")])
     header = [column.strip() for column in header]
     _check_columns(name, 1, header)
@@ -161,7 +170,9 @@ def _ragged_rows(text: str) -> list[tuple[int, str]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append((rows.line_num, f"not valid CSV: {exc}"))
+            too_long = "field larger than field limit" in str(exc)
+            message = f"a cell over {MAX_CELL:,} characters" if too_long else exc
+            problems.append((rows.line_num, f"not valid CSV: {message}"))
             break
         if not cells:
             continue
@@ -281,7 +292,7 @@ def _read_json(name: str, text: str, lines: bool) -> pd.DataFrame:
         ]
         keys = [key.strip() for key in record]
         try:
-            _check_columns(name, number, keys)
+            _check_columns(name, number, keys, unit="key")
         except DataError as exc:
             problems += exc.problems
             continue
