@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import deal
 
 from dealgraph.cli import main
 
@@ -132,3 +133,33 @@ def test_a_folder_that_may_not_be_entered_is_one_line(open_folder):
         f"{folder / 'deals.csv'}: cannot read: Permission denied\n"
         "Error: 2 problems; nothing was loaded or written.\n",
     )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "deep-json", "deep-jsonl"])
+def test_a_hostile_since_file_is_one_line(kind, tmp_path, make_data):
+    """`alerts --since` reads an earlier run's alerts: a FIFO must not block, deep JSON must
+    not overflow the stack."""
+    path = tmp_path / "previous.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "deep-json":
+        path.write_text("[" * 5000 + "]" * 5000)
+    else:
+        path.write_text('[{"id": "a"}]\n{"id": ' + "[" * 5000 + "]" * 5000 + "}\n")
+    result = CliRunner().invoke(
+        main,
+        [
+            "alerts",
+            "--data",
+            str(make_data([deal("d1", "a", "b", amount="1")])),
+            "--since",
+            str(path),
+            "--format",
+            "json",
+        ],  # fmt: skip
+        env={"DEALGRAPH_STORE": None},
+    )
+    message = "is a named pipe (FIFO), not a file" if kind == "fifo" else "nested too deep"
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith(str(path)) and message in result.stderr, result.stderr
