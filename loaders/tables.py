@@ -63,14 +63,12 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def _check_bytes(name: str, raw: bytes) -> None:
     """UTF-16 and binary files, named before a parser stumbles over them."""
-    # UTF-16 starts with its byte-order mark, or without one has a NUL in every other byte.
-    half = len(raw) // 4
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
-        half and max(raw[0::2].count(0), raw[1::2].count(0)) > half
-    ):
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DataError([Problem(name, 0, "", "UTF-16 text; save it as UTF-8")])
-    nul = raw.find(b"\x00")
+    nul = raw.find(b"\x00")  # one memchr: text files pay nothing more
     if nul >= 0:
+        if max(raw[0::2].count(0), raw[1::2].count(0)) > len(raw) // 4:  # UTF-16, no BOM
+            raise DataError([Problem(name, 0, "", "UTF-16 text; save it as UTF-8")])
         line = raw[:nul].count(b"\n") + 1
         raise DataError(
             [Problem(name, 0, "", f"NUL byte at line {line}: not a text file; save it as UTF-8")]
@@ -186,6 +184,9 @@ def _ragged_rows(text: str) -> list[tuple[int, str]]:
 def _check_cell_sizes(name: str, table: pa.Table) -> None:
     problems = []
     for column in table.column_names:
+        # Bytes bound characters from above, and a byte length is read off the offsets.
+        if (pc.max(pc.binary_length(table[column])).as_py() or 0) <= MAX_CELL:
+            continue
         lengths = pc.utf8_length(table[column])
         if (pc.max(lengths).as_py() or 0) > MAX_CELL:
             for pos in np.flatnonzero(lengths.to_numpy() > MAX_CELL)[:20]:
