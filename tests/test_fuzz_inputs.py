@@ -139,6 +139,24 @@ def financial_bad(case, rng):
     case.note("financial_bad", REFUSE)
 
 
+def financial_period(case, rng):
+    if case.fmt["financials"] == "none":
+        case.fmt["financials"] = "csv"
+    row = rng.choice(case.tables["financials"].rows)
+    year = "".join(c for c in row["fiscal_year"] if c.isdigit()) or row["period_end"][:4]
+    if rng.random() < 0.5:  # the same year, written another way
+        row["fiscal_year"] = rng.choice([year, f"FY{year}", f"FY {year}", f"fy{year}"])
+        case.note("financial_period good", ACCEPT)
+        return
+    wide = year.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})  # ２０２５
+    bad = [("fiscal_year", f"FY{wide}"), ("fiscal_year", year[2:]),
+           ("fiscal_year", f"FY{year[2:]}"), ("period_end", f"{wide}-01-26"),
+           ("period_end", f"{year}-02-30"), ("period_end", f"{year}/01/26")]  # fmt: skip
+    column, text = rng.choice(bad)
+    row[column] = text
+    case.note(f"financial_period {column}={text!r}", REFUSE)
+
+
 def date_good(case, rng):
     _deal(case, rng)["date"] = rng.choice(GOOD_DATES)
     case.note("date_good", ACCEPT)
@@ -247,8 +265,8 @@ def no_deals(case, rng):
     case.note("no_deals", ACCEPT)
 
 
-ROW_MUTATIONS = [amount_good, amount_bad, amounts_overflowing, financial_bad, date_good,
-                 date_bad, required_empty, required_column_missing, unknown_kind,
+ROW_MUTATIONS = [amount_good, amount_bad, amounts_overflowing, financial_bad, financial_period,
+                 date_good, date_bad, required_empty, required_column_missing, unknown_kind,
                  unknown_entity, self_deal, duplicate_id_same, duplicate_id_different,
                  supersedes_unknown, odd_text, big_cell, extra_column, reserved_column,
                  shuffle_rows, no_deals]  # fmt: skip
