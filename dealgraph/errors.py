@@ -9,6 +9,9 @@ class DealgraphError(Exception):
     """Base class: anything the user can fix without reading a traceback."""
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with one input row, located as `FILE:ROW: field: message`.
@@ -29,7 +32,8 @@ class Problem:
         message = self.message
         if len(message) > 300:
             message = f"{message[:240]}… ({len(message):,} characters, cut)"
-        return f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
+        line = f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
+        return line.translate(_CONTROL)  # a newline in a file name or JSON key stays one line
 
 
 class DataError(DealgraphError):
