@@ -17,6 +17,7 @@ case number and its mutations, which is all it takes to replay it. See docs/secu
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -504,9 +505,9 @@ def json_not_a_list(case, rng):
     case.note(f"json_not_a_list {body!r}", REFUSE)
 
 
-def not_a_file(case, rng):
+def not_a_file(case, rng, kind: str | None = None):
     table = rng.choice(["entities", "deals", "financials"])
-    kind = rng.choice(["folder", "dangling", "loop", "fifo", "device"])
+    kind = kind or rng.choice(["folder", "dangling", "loop", "fifo", "device"])
 
     def apply(folder: Path):
         for path in folder.glob(f"{table}.*"):
@@ -699,7 +700,11 @@ def test_every_mutation_is_drawn():
     assert drawn >= {m.__name__ for m in ALL_MUTATIONS}
 
 
-@pytest.mark.parametrize("mutation", [json_nesting, not_a_file, utf16])
+@pytest.mark.parametrize(
+    "mutation",
+    [json_nesting, functools.partial(not_a_file, kind="fifo"), utf16],
+    ids=["json-nesting", "fifo", "utf16"],
+)
 def test_a_real_process_on_hostile_input(tmp_path, mutation):
     """Out of process too: a FIFO must not block, deep JSON must not overflow the C stack."""
     rng = random.Random(SEED)
