@@ -214,7 +214,8 @@ def duplicate_id_different(case, rng):
     twin = dict(rng.choice(rows))
     twin["description"] = twin["description"] + " (again)"
     rows.append(twin)
-    rows[0]["supersedes"] = rows[1]["id"] if rows[1]["id"] != rows[0]["id"] else ""
+    first, second = rows[0].get("id", ""), rows[1].get("id", "")  # `id` may have been dropped
+    rows[0]["supersedes"] = second if second != first else ""
     case.note("duplicate_id_different (with supersedes)", REFUSE)
 
 
