@@ -39,6 +39,8 @@ def check_financials(layers: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, l
     problems: list[Problem] = []
     checked = []
     for frame in layers:
+        if not frame.attrs["declares_columns"]:  # an empty JSON list: no rows, no columns
+            continue
         file = frame.attrs["file"]
         missing = []
         if "entity" not in frame.columns:
