@@ -437,15 +437,15 @@ def unbalanced_quote(case, rng):
 
 
 def empty_file(case, rng):
-    table = rng.choice(["entities", "deals"])
+    table = rng.choice(["entities", "deals", "financials"])
     content = rng.choice([b"", b"\n", b"   ", b"\xef\xbb\xbf"])
 
     def apply(folder: Path):
         for path in folder.glob(f"{table}.*"):
             path.write_bytes(content)
-            # Empty JSON Lines hold no records, as `[]` does (no deals is fine, no entities
-            # leaves the deals' parties unknown); CSV needs a header, JSON a list.
-            verdict = ACCEPT if path.suffix == ".jsonl" and table == "deals" else REFUSE
+            # Empty JSON Lines hold no records, as `[]` does (no deals or figures is fine, no
+            # entities leaves the deals' parties unknown); CSV needs a header, JSON a list.
+            verdict = ACCEPT if path.suffix == ".jsonl" and table != "entities" else REFUSE
             case.note(f"empty_file {path.name} {content!r}", verdict)
 
     case.after_write.append(apply)
