@@ -212,7 +212,7 @@ def duplicate_id_same(case, rng):
 def duplicate_id_different(case, rng):
     rows = case.tables["deals"].rows
     twin = dict(rng.choice(rows))
-    twin["description"] = twin["description"] + " (again)"
+    twin["description"] = f"{twin.get('description')} (again)"  # may be a JSON value
     rows.append(twin)
     first, second = rows[0].get("id", ""), rows[1].get("id", "")  # `id` may have been dropped
     rows[0]["supersedes"] = second if second != first else ""
