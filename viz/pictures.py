@@ -74,8 +74,9 @@ class Caption:
         )
 
 
-def write_picture(picture: Picture, path: str | Path) -> Path:
-    """Save `picture` as SVG or PNG (by the extension) at print resolution; return the path."""
+def write_picture(picture: Picture, path: str | Path, *, dpi: int = PRINT_DPI) -> Path:
+    """Save `picture` as SVG or PNG (by the extension), at print resolution unless `dpi`
+    says otherwise; return the path."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -85,7 +86,7 @@ def write_picture(picture: Picture, path: str | Path) -> Path:
     buffer = io.BytesIO()
     metadata = {"Date": None} if suffix == ".svg" else {"Software": None}
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dealgraph"}):
-        picture.figure.savefig(buffer, format=suffix[1:], dpi=PRINT_DPI, metadata=metadata)
+        picture.figure.savefig(buffer, format=suffix[1:], dpi=dpi, metadata=metadata)
     content = buffer.getvalue()
     if suffix == ".svg":
         content = _with_titles(content.decode("utf-8"), picture.titles).encode("utf-8")
@@ -259,7 +260,7 @@ def loop_picture(analysis: Analysis, loop_id: str) -> Picture:
                              break_on_hyphens=False)
                for i, s in enumerate(_loop_sources(deals, alert.deal_ids), 1)]  # fmt: skip
     source_lines = sum(len(s) for s in sources) or 1
-    bands = [0.3 + 0.26 * len(title), 0.3, 6.2, 0.35 + 0.13 * source_lines, 0.35]
+    bands = [0.3 + 0.26 * len(title), 0.3, 5.6, 0.35 + 0.13 * source_lines, 0.35]
     height = sum(bands)
     figure = Figure(figsize=(7, height))
     picture = Picture(figure)
@@ -269,8 +270,9 @@ def loop_picture(analysis: Analysis, loop_id: str) -> Picture:
 
     figure.text(0.5, top_of(0) - 0.2 / height, "\n".join(title), ha="center", va="top",
                 fontsize=12.5, weight="bold", color=INK, parse_math=False)  # fmt: skip
-    span = f"{alert.details['first_date']} to {alert.details['last_date']}"
-    figure.text(0.5, top_of(1), f"Signed {span} · {len(alert.entities)} entities · "
+    dates = sorted(deals.loc[list(alert.deal_ids), "date"])
+    span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
+    figure.text(0.5, top_of(1), f"Deals dated {span} · {len(alert.entities)} entities · "
                 f"loop {alert.id}", ha="center", va="top", fontsize=8.5, color=MUTED,
                 parse_math=False)  # fmt: skip
     ax = figure.add_axes((0.02, top_of(3), 0.96, bands[2] / height))
