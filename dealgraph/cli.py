@@ -330,15 +330,55 @@ def focus_options(command: Callable) -> Callable:
     show_default=True,
     help="The HTML file to write.",
 )
+@click.option(
+    "--layout",
+    type=click.Choice(["spring", "wheel"]),
+    default="spring",
+    show_default=True,
+    help="How the page opens: force-directed, or on a ring by kind (it can switch).",
+)
 @user_errors
-def map_command(output, focus, hops, **options) -> None:
+def map_command(output, focus, hops, layout, **options) -> None:
     """An interactive HTML map of the deals and loops, one file that works offline."""
     from dealgraph.viz.map import write_map
 
     analysis = run_analysis(**options)
-    path = write_map(analysis, output, focus=focus, hops=hops)
+    path = write_map(analysis, output, focus=focus, hops=hops, layout=layout)
     if str(path) != "-":  # `-o -`: the page went to standard output
         print_out(f"Wrote {path}")
+
+
+@main.command("picture")
+@data_options
+@filter_options
+@focus_options
+@click.option("--wheel", is_flag=True, help="The deal wheel: entities on a ring by kind.")
+@click.option("--loop", "loop_id", metavar="ID", help="One loop (an id from `dealgraph loops`).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The picture to write: NAME.svg or NAME.png (300 dpi).",
+)
+@user_errors
+def picture_command(output, wheel, loop_id, focus, hops, **options) -> None:
+    """Static pictures for print, drawn without a browser: the deal wheel of the graph (or of
+    --focus ID --hops K), or one loop with its amounts, dates and sources."""
+    from dealgraph.viz.pictures import FORMATS, loop_picture, wheel_picture, write_picture
+
+    if wheel == (loop_id is not None):
+        raise UserError("Error: give one of --wheel or --loop ID")
+    if loop_id is not None and focus is not None:
+        raise UserError("Error: --focus draws a wheel: use it with --wheel, not --loop")
+    if output.suffix.lower() not in FORMATS:
+        raise UserError(f"Error: -o {str(output)!r}: the name must end in .svg or .png")
+    analysis = run_analysis(**options)
+    if wheel:
+        picture = wheel_picture(analysis, focus=focus, hops=hops)
+    else:
+        picture = loop_picture(analysis, loop_id)
+    print_out(f"Wrote {write_picture(picture, output)}")
 
 
 @main.command("analyze")

@@ -6,15 +6,20 @@ pictures are also looked at by people (docs/img/); here we check what can be che
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import struct
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import networkx as nx
 import pytest
+from click.testing import CliRunner
 from conftest import deal, entity
 
+from dealgraph.cli import main
 from dealgraph.errors import DealgraphError
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import load_dataset
@@ -168,3 +173,46 @@ def _links(analysis):
 
 def test_print_resolution():
     assert PRINT_DPI >= 300
+
+
+def test_the_picture_command_writes_what_the_issue_asks(tmp_path):
+    """`dealgraph picture --wheel -o w.svg` and `--loop ID -o l.png`, as a real process."""
+
+    runner = CliRunner()
+    loops = runner.invoke(main, ["loops", "--format", "json"])
+    assert loops.exit_code == 0
+    rows = json.loads(loops.output)
+    wheel = tmp_path / "w.svg"
+    done = subprocess.run(
+        [sys.executable, "-m", "dealgraph", "picture", "--wheel", "-o", str(wheel)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"Wrote {wheel}"
+    text = svg_text(wheel)
+    names = load_dataset().entity_name
+    assert all(names(e) in text for row in rows for e in row["entities"])
+    result = runner.invoke(
+        main, ["picture", "--loop", rows[0]["id"], "-o", str(tmp_path / "l.png")]
+    )
+    assert result.exit_code == 0, result.output
+    assert png_size(tmp_path / "l.png")[0] >= 1200
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-o", "x.png"], "Error: give one of --wheel or --loop ID"),
+        (["--wheel", "--loop", "loop-1", "-o", "x.png"], "Error: give one of --wheel or --loop ID"),
+        (["--loop", "loop-1", "--focus", "openai", "-o", "x.png"], "Error: --focus draws a wheel"),
+        (["--wheel", "-o", "x.pdf"], "Error: -o 'x.pdf': the name must end in .svg or .png"),
+        (["--loop", "loop-nope", "-o", "x.png"], "Error: unknown loop 'loop-nope' for --loop"),
+        (["--wheel", "--focus", "Open AI", "-o", "x.png"], "Error: unknown entity 'Open AI'"),
+    ],
+)
+def test_picture_errors_are_one_line_and_exit_2(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["picture", *args])
+    assert result.exit_code == 2
+    assert result.output.startswith(message) and result.output.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
