@@ -144,31 +144,41 @@ def wheel_order(
     in the barycentre heuristic of layered drawings (Sugiyama et al., 1981). Deterministic:
     ties fall back to the entity id.
     """
-    weight: dict[str, float] = {e: 0.0 for e in kinds}
-    partners: dict[str, list[tuple[str, float]]] = {e: [] for e in kinds}
-    for a, b, w in links:
-        if a == b or a not in kinds or b not in kinds:
-            continue
-        w = float(np.sqrt(max(w, 0.0))) + 1.0
-        partners[a].append((b, w))
-        partners[b].append((a, w))
-        weight[a] += w
-        weight[b] += w
+    names = sorted(kinds)
+    index = {e: i for i, e in enumerate(names)}
+    ends = [(index[a], index[b], float(np.sqrt(max(w, 0.0))) + 1.0)
+            for a, b, w in links if a != b and a in index and b in index]  # fmt: skip
+    pairs = np.array([(a, b) for a, b, _ in ends], dtype=np.int64).reshape(-1, 2)
+    weights = np.array([w for _, _, w in ends], dtype=np.float64)
+    source = np.concatenate([pairs[:, 0], pairs[:, 1]])  # each link pulls both ways
+    target = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    pull_weight = np.concatenate([weights, weights])
+    weight = np.bincount(source, weights=pull_weight, minlength=len(names))
     rank = {k: i for i, k in enumerate(kind_order)}
-    groups: dict[str, list[str]] = {}
-    for entity in sorted(kinds, key=lambda e: (rank.get(kinds[e], len(rank)), -weight[e], e)):
-        groups.setdefault(kinds[entity], []).append(entity)
-    order = [e for members in groups.values() for e in members]
+    groups: dict[str, list[int]] = {}
+    for i in sorted(range(len(names)), key=lambda i: (rank.get(kinds[names[i]], len(rank)),
+                                                       -weight[i], names[i])):  # fmt: skip
+        groups.setdefault(kinds[names[i]], []).append(i)
+    order = [i for members in groups.values() for i in members]
     for _ in range(passes):
-        angle = ring_angles(order)
+        where = np.empty(len(names))
+        where[order] = np.pi / 2 - 2 * np.pi * np.arange(len(order)) / max(len(order), 1)
+        spot = np.exp(1j * where)
+        pulled = np.zeros(len(names), dtype=np.complex128)
+        np.add.at(pulled, source, pull_weight * spot[target])
         new_order = []
         for members in groups.values():
-            centre = np.angle(np.mean(np.exp(1j * np.array([angle[e] for e in members]))))
-            new_order += sorted(members, key=lambda e: (_pull(e, partners, angle, centre), e))
+            centre = np.angle(spot[members].mean())
+            turn = pulled[members] * np.exp(-1j * centre)
+            # where the partners draw each member, relative to its group's centre (negative:
+            # clockwise of it, where the group's later members sit); none: the centre
+            pull = np.where(np.abs(turn) < 1e-9, 0.0, -np.angle(turn))
+            ranked = sorted(range(len(members)), key=lambda k: (pull[k], names[members[k]]))
+            new_order += [members[k] for k in ranked]
         if new_order == order:
             break
         order = new_order
-    return order
+    return [names[i] for i in order]
 
 
 def ring_angles(order: Sequence[str], turn: float = 0.0) -> dict[str, float]:
@@ -183,15 +193,3 @@ def chord_length(order: Sequence[str], links: Iterable[tuple[str, str, float]]) 
     angle = ring_angles(order)
     return float(sum(2 * abs(np.sin((angle[a] - angle[b]) / 2)) for a, b, _ in links
                      if a in angle and b in angle))  # fmt: skip
-
-
-def _pull(entity, partners, angle, centre) -> float:
-    """Where the partners draw `entity`, as an angle relative to its group's centre
-    (negative: clockwise of it, where the group's later members sit)."""
-    near = partners[entity]
-    if not near:
-        return 0.0
-    mean = sum(w * np.exp(1j * angle[p]) for p, w in near)
-    if abs(mean) < 1e-9:
-        return 0.0
-    return -float(np.angle(mean * np.exp(-1j * centre)))
