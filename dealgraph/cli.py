@@ -17,13 +17,14 @@ import click
 from dealgraph import __version__
 from dealgraph.atomic_files import write_atomically
 from dealgraph.cli_options import (
-    UserError,
+    complete_entity,
     data_options,
     emit,
     filter_options,
     format_option,
     open_dataset,
     print_out,
+    resolve_entity,
     span_option,
     user_errors,
 )
@@ -33,13 +34,21 @@ from dealgraph.neo4j_commands import cypher_command, load_command
 from dealgraph.neo4j_options import write_findings
 from dealgraph.output_set import MANIFEST, output_set
 from dealgraph.queries.alert_changes import compare_alerts
-from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least, stable_id
+from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least
 from dealgraph.queries.analysis import Analysis, Options, analyze
 from dealgraph.queries.concentration import PERSPECTIVES
 from dealgraph.queries.flow import FlowFilter
-from dealgraph.queries.loop_profile import DealTerms, loop_profile
-from dealgraph.queries.loops import Loop, largest_first
+from dealgraph.queries.loops import largest_first
 from dealgraph.render import render, to_json
+from dealgraph.result_rows import (
+    alert_rows,
+    concentration_rows,
+    entity_names,
+    loop_rows,
+)
+from dealgraph.result_rows import (
+    loop_row as _loop_row,
+)
 from dealgraph.risk_commands import RISK_COMMANDS
 from dealgraph.stream_output import write_alerts_jsonl
 
@@ -156,31 +165,8 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
     print_out("\n".join(lines))
 
 
-def loop_row(loop: Loop, names: dict[str, str]) -> dict:
-    return {
-        "id": stable_id("loop", *loop.entities),
-        "length": loop.length,
-        "entities": list(loop.entities),
-        "path": " > ".join(names.get(e, e) for e in (*loop.entities, loop.entities[0])),
-        "amount_usd": loop.amount_usd,
-        "amount": format_usd(loop.amount_usd),
-        "hops": [
-            {
-                "from": h.source,
-                "to": h.target,
-                "amount_usd": h.amount_usd,
-                "kinds": list(h.kinds),
-                "deal_ids": list(h.deal_ids),
-            }
-            for h in loop.hops
-        ],
-        "deal_ids": list(loop.deal_ids),
-    }
-
-
 def _names(analysis: Analysis) -> dict[str, str]:
-    entities = analysis.dataset.entities
-    return dict(zip(entities["id"], entities["name"], strict=True))
+    return entity_names(analysis.dataset)
 
 
 @main.command()
@@ -191,13 +177,7 @@ def _names(analysis: Analysis) -> dict[str, str]:
 @user_errors
 def loops(fmt, **options) -> None:
     """Circular flows: money that comes back to where it started, largest first."""
-    analysis = run_analysis(**options)
-    names = _names(analysis)
-    terms = DealTerms(analysis.dataset.deals)  # when each leg was signed, how firm it is
-    rows = [
-        {**loop_row(loop, names), **loop_profile(loop, terms).as_dict()}
-        for loop in largest_first(analysis.loops.loops)
-    ]
+    rows = loop_rows(run_analysis(**options))
     emit(rows, fmt, ["amount", "length", "span_days", "firmness", "path", "id"])
 
 
@@ -210,41 +190,19 @@ def loops(fmt, **options) -> None:
     type=click.Choice(PERSPECTIVES),
     help="Only one perspective (default: all three).",
 )
-@click.option("--entity", metavar="ID", help="Only this entity.")
+@click.option(
+    "--entity",
+    metavar="ENTITY",
+    shell_complete=complete_entity,
+    help="Only this entity (id, name or alias).",
+)
 @format_option
 @user_errors
 def concentration(fmt, perspective, entity, **options) -> None:
     """Who depends on whom: each entity's customers, suppliers and funders, with HHI."""
     analysis = run_analysis(**options)
-    names = _names(analysis)
-    if entity is not None and entity not in names:
-        raise UserError(f"Error: --entity: unknown entity id {entity!r}")
-    rows = []
-    for c in analysis.concentration:
-        if (perspective and c.perspective != perspective) or (entity and c.entity != entity):
-            continue
-        rows.append(
-            {
-                "entity": c.entity,
-                "name": names.get(c.entity, c.entity),
-                "perspective": c.perspective,
-                "total_usd": c.total_usd,
-                "total": format_usd(c.total_usd),
-                "hhi": round(c.hhi, 4),
-                "top": c.top.entity,
-                "top_share": round(c.top.share, 4),
-                "counterparties": [
-                    {
-                        "entity": p.entity,
-                        "amount_usd": p.amount_usd,
-                        "share": round(p.share, 6),
-                        "deal_ids": list(p.deal_ids),
-                    }
-                    for p in c.counterparties
-                ],
-                "deal_ids": list(c.deal_ids),
-            }
-        )
+    wanted = resolve_entity(analysis.dataset.entities, entity, "--entity") if entity else None
+    rows = concentration_rows(analysis, perspective, wanted)
     emit(rows, fmt, ["name", "perspective", "total", "hhi", "top", "top_share"])
 
 
@@ -294,7 +252,7 @@ def alerts(fmt, output, fail_on, since, **options) -> None:
             sys.exit(1)
         return
     analysis = run_analysis(**options)
-    rows = [a.as_dict() for a in analysis.alerts]
+    rows = alert_rows(analysis)
     columns = ALERT_COLUMNS
     if since is not None:
         rows, columns = compare_alerts(rows, read_alerts(since)), [*ALERT_COLUMNS, "change"]
@@ -314,9 +272,12 @@ def focus_options(command: Callable) -> Callable:
         show_default=True,
         help="With --focus: how many steps around the entity.",
     )(command)
-    return click.option("--focus", metavar="ID", help="Draw only this entity's neighbourhood.")(
-        command
-    )
+    return click.option(
+        "--focus",
+        metavar="ENTITY",
+        shell_complete=complete_entity,
+        help="Draw only this entity's neighbourhood (id, name or alias).",
+    )(command)
 
 
 @main.command("map")
@@ -337,6 +298,8 @@ def map_command(output, focus, hops, **options) -> None:
     from dealgraph.viz.map import write_map
 
     analysis = run_analysis(**options)
+    if focus is not None:
+        focus = resolve_entity(analysis.dataset.entities, focus, "--focus")
     path = write_map(analysis, output, focus=focus, hops=hops)
     if str(path) != "-":  # `-o -`: the page went to standard output
         print_out(f"Wrote {path}")
@@ -358,7 +321,7 @@ def analyze_command(out: Path, **options) -> None:
     from dealgraph.viz.map import write_map
 
     analysis = run_analysis(**options)
-    rows = [a.as_dict() for a in analysis.alerts]
+    rows = alert_rows(analysis)
     # Written into a temporary folder, moved in together, the manifest last (output_set).
     with output_set(out, ("alerts.json", "alerts.csv", "map.html")) as staging:
         write_atomically(staging / "alerts.json", render(rows, "json"))
@@ -370,6 +333,10 @@ def analyze_command(out: Path, **options) -> None:
     print_out(summary(analysis, out))
     if note := write_findings(analysis):  # with --neo4j: loops and figures into the graph
         print_out(note)
+
+
+def path_of(loop, names: dict[str, str]) -> str:
+    return _loop_row(loop, names)["path"]
 
 
 def summary(analysis: Analysis, out: Path) -> str:
@@ -386,7 +353,7 @@ def summary(analysis: Analysis, out: Path) -> str:
         "Largest loops:",
     ]
     lines += [
-        f"  {format_usd(loop.amount_usd):>12}  {loop_row(loop, names)['path']}"
+        f"  {format_usd(loop.amount_usd):>12}  {path_of(loop, names)}"
         for loop in largest_first(loops_found)[:5]
     ]
     lines += ["", "Most concentrated:"]

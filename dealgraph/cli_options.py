@@ -16,6 +16,8 @@ import click
 
 from dealgraph.atomic_files import stdout_failed, write_atomically
 from dealgraph.errors import DataError, DealgraphError
+from dealgraph.graph.entity_names import entity_choices
+from dealgraph.graph.entity_names import resolve_entity as resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import BUNDLED, load_dataset
@@ -196,3 +198,15 @@ def print_out(text: str, nl: bool = True) -> None:
         click.echo(text, nl=nl)
     except OSError as exc:
         raise stdout_failed(exc) from None
+
+
+def complete_entity(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Shell completion for entity arguments: the ids of the data set given so far."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        dataset = load_dataset(ctx.params.get("data") or (BUNDLED,))
+    except DealgraphError:
+        return []
+    names = dict(zip(dataset.entities["id"], dataset.entities["name"], strict=True))
+    return [CompletionItem(i, help=names[i]) for i in entity_choices(dataset.entities, incomplete)]
