@@ -16,7 +16,9 @@ import click
 
 from dealgraph import __version__
 from dealgraph.atomic_files import write_atomically
-from dealgraph.cli_options import (
+from dealgraph.cli.neo4j import cypher_command, load_command
+from dealgraph.cli.neo4j_options import write_findings
+from dealgraph.cli.options import (
     complete_entity,
     data_options,
     emit,
@@ -28,10 +30,11 @@ from dealgraph.cli_options import (
     span_option,
     user_errors,
 )
+from dealgraph.cli.render import render, to_json
+from dealgraph.cli.risk import RISK_COMMANDS
+from dealgraph.cli.stream_output import write_alerts_jsonl
 from dealgraph.loaders import load_dataset
 from dealgraph.loaders.previous_alerts import read_alerts
-from dealgraph.neo4j_commands import cypher_command, load_command
-from dealgraph.neo4j_options import write_findings
 from dealgraph.output_set import MANIFEST, output_set
 from dealgraph.queries.alert_changes import compare_alerts
 from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least
@@ -39,7 +42,6 @@ from dealgraph.queries.analysis import Analysis, Options, analyze
 from dealgraph.queries.concentration import PERSPECTIVES
 from dealgraph.queries.flow import FlowFilter
 from dealgraph.queries.loops import largest_first
-from dealgraph.render import render, to_json
 from dealgraph.result_rows import (
     alert_rows,
     concentration_rows,
@@ -49,8 +51,6 @@ from dealgraph.result_rows import (
 from dealgraph.result_rows import (
     loop_row as _loop_row,
 )
-from dealgraph.risk_commands import RISK_COMMANDS
-from dealgraph.stream_output import write_alerts_jsonl
 
 
 def analysis_options(

@@ -15,16 +15,16 @@ from pathlib import Path
 import click
 
 from dealgraph.atomic_files import stdout_failed, write_atomically
+from dealgraph.cli.neo4j_options import neo4j_dataset, neo4j_options
+from dealgraph.cli.render import FORMATS, render
 from dealgraph.errors import DataError, DealgraphError
 from dealgraph.graph.entity_names import entity_choices
 from dealgraph.graph.entity_names import resolve_entity as resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import BUNDLED, load_dataset
-from dealgraph.neo4j_options import neo4j_dataset, neo4j_options
 from dealgraph.queries.loop_profile import parse_span
 from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
-from dealgraph.render import FORMATS, render
 
 
 class UserError(click.ClickException):

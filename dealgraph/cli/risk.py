@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from dealgraph.atomic_files import write_atomically
-from dealgraph.cli_options import (
+from dealgraph.cli.options import (
     complete_entity,
     data_options,
     emit,
@@ -250,7 +250,7 @@ def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, max
     quarters = timeline(dataset.deals, flow_filter, start, max_length, min_amount, limit)
     rows = timeline_rows(quarters)
     if chart is not None:
-        from dealgraph.timeline_chart import png  # matplotlib loads only when asked
+        from dealgraph.viz.timeline_chart import png  # matplotlib loads only when asked
 
         write_atomically(chart, png(quarters))
         click.echo(f"Wrote {chart}", err=True)

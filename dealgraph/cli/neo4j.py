@@ -11,10 +11,10 @@ import sys
 
 import click
 
-from dealgraph.cli_options import emit, format_option, user_errors
+from dealgraph.cli.neo4j_options import connection_options, open_store
+from dealgraph.cli.options import emit, format_option, user_errors
 from dealgraph.graph.neo4j_store import READ_TIMEOUT
 from dealgraph.loaders import BUNDLED, load_dataset
-from dealgraph.neo4j_options import connection_options, open_store
 from dealgraph.queries.cypher_catalogue import catalogue, named_query
 
 
