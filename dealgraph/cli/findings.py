@@ -1,4 +1,6 @@
-"""The `dealgraph` command: each command loads a data set, makes one library call, renders.
+"""Findings: loops, concentration, alerts, the map and `analyze`.
+
+Each command loads a data set, makes one library call, renders.
 
 Errors the user can fix (bad input, an unreachable store) become one line per problem on
 stderr and exit status 2; `alerts --fail-on` exits 1 when an alert reaches that severity.
@@ -6,17 +8,13 @@ stderr and exit status 2; `alerts --fail-on` exits 1 when an alert reaches that 
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from dealgraph import __version__
 from dealgraph.atomic_files import write_atomically
-from dealgraph.cli.neo4j import cypher_command, load_command
 from dealgraph.cli.neo4j_options import write_findings
 from dealgraph.cli.options import (
     complete_entity,
@@ -30,10 +28,8 @@ from dealgraph.cli.options import (
     span_option,
     user_errors,
 )
-from dealgraph.cli.render import render, to_json
-from dealgraph.cli.risk import RISK_COMMANDS
+from dealgraph.cli.render import render
 from dealgraph.cli.stream_output import write_alerts_jsonl
-from dealgraph.loaders import load_dataset
 from dealgraph.loaders.previous_alerts import read_alerts
 from dealgraph.output_set import MANIFEST, output_set
 from dealgraph.queries.alert_changes import compare_alerts
@@ -78,98 +74,11 @@ def run_analysis(data, **filters) -> Analysis:
     return result
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dealgraph")
-def main() -> None:
-    """Map the money of the AI build-out: circular financing, dependencies, contagion.
-
-    Every command reads the bundled, cited data set unless --data says otherwise.
-    """
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _exit_on_signal)
-
-
-def _exit_on_signal(number: int, frame) -> None:
-    """SIGTERM unwinds like SIGINT, through the clean-up of half-written outputs."""
-    sys.exit(128 + number)
-
-
-@main.command()
-@click.argument("paths", nargs=-1, required=True)
-@user_errors
-def validate(paths: tuple[str, ...]) -> None:
-    """Check a data set (folders or files) and print what it holds; change nothing."""
-    dataset = load_dataset(paths)
-    kinds = dataset.deals["kind"].value_counts().sort_index()
-    print_out(
-        f"OK: {len(dataset.entities)} entities, {len(dataset.deals)} deals "
-        f"({', '.join(f'{k} {n}' for k, n in kinds.items())})"
-    )
-    for file in dataset.files:
-        print_out(f"  read {file}")
-
-
-@main.command("data")
-@data_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="A readable summary, or JSON.",
-)
-@user_errors
-def data_command(data: tuple[str, ...], fmt: str) -> None:
-    """What the data set holds (the bundled one by default) and where its files are.
-
-    Copy the files, add your own rows, and stack them: --data bundled --data ./mine.
-    """
-    from dealgraph.loaders.dataset import BUNDLED, bundled_about
-    from dealgraph.queries.inventory import describe
-
-    about = bundled_about() if BUNDLED in (data or (BUNDLED,)) else None
-    summary = describe(open_dataset(data), about)
-    if fmt == "json":
-        print_out(to_json(summary, indent=True))
-        return
-    lines = []
-    if about:
-        lines.append(
-            f"{about['name']} {about['version']}, compiled {about['compiled']}; "
-            f"complete up to {about['horizon']} (its horizon)"
-        )
-    lines.append(
-        f"{summary['entities']} entities, {summary['deals']} deals, "
-        f"{summary['first_date']} to {summary['newest_deal']['date']}"
-    )
-    for title in ("entities_by_kind", "deals_by_kind", "deals_by_year", "deals_by_status"):
-        counts = ", ".join(f"{k} {v}" for k, v in summary[title].items())
-        lines.append(f"{title.replace('_', ' ').capitalize()}: {counts}")
-    newest = summary["newest_deal"]
-    lines.append(f"Newest deal: {newest['id']} ({newest['date']}): {newest['description']}")
-    ranked = sorted(summary["sources_by_publisher"].items(), key=lambda kv: (-kv[1], kv[0]))
-    lines.append(
-        "Sources by publisher: "
-        + ", ".join(f"{k} {v}" for k, v in ranked[:15])
-        + (f" and {len(ranked) - 15} more" if len(ranked) > 15 else "")
-    )
-    kinds = summary["sources_by_kind"]
-    lines.append("Sources by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
-    lines.append(f"Deals whose source shows no date: {summary['deals_without_source_date']}")
-    lines.append(
-        f"Deals paid in stock or in kind (no cash counted): {summary['deals_not_paid_in_cash']}"
-    )
-    lines.append("Files:")
-    lines += [f"  {file}" for file in summary["files"]]
-    print_out("\n".join(lines))
-
-
 def _names(analysis: Analysis) -> dict[str, str]:
     return entity_names(analysis.dataset)
 
 
-@main.command()
+@click.command("loops")
 @data_options
 @filter_options
 @span_option
@@ -181,7 +90,7 @@ def loops(fmt, **options) -> None:
     emit(rows, fmt, ["amount", "length", "span_days", "firmness", "path", "id"])
 
 
-@main.command()
+@click.command("concentration")
 @data_options
 @filter_options
 @click.option(
@@ -218,7 +127,7 @@ ALERT_COLUMNS = [
 ]
 
 
-@main.command()
+@click.command("alerts")
 @data_options
 @filter_options
 @span_option
@@ -280,7 +189,7 @@ def focus_options(command: Callable) -> Callable:
     )(command)
 
 
-@main.command("map")
+@click.command("map")
 @data_options
 @filter_options
 @focus_options
@@ -305,7 +214,7 @@ def map_command(output, focus, hops, **options) -> None:
         print_out(f"Wrote {path}")
 
 
-@main.command("analyze")
+@click.command("analyze")
 @data_options
 @filter_options
 @click.option(
@@ -365,9 +274,3 @@ def summary(analysis: Analysis, out: Path) -> str:
         f"({out / MANIFEST} last)",
     ]
     return "\n".join(lines)
-
-
-main.add_command(load_command)
-main.add_command(cypher_command)
-for _command in RISK_COMMANDS:  # vendor financing, exposure, stress, circularity, ...
-    main.add_command(_command)

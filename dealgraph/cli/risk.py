@@ -255,13 +255,3 @@ def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, max
         write_atomically(chart, png(quarters))
         click.echo(f"Wrote {chart}", err=True)
     emit(rows, fmt, ["quarter", "new", "cycled", "cycling_index", "loops", "largest_loop"])
-
-
-RISK_COMMANDS = (
-    vendor_financing_command,
-    exposure_command,
-    funding_command,
-    stress_command,
-    circularity_command,
-    timeline_command,
-)
