@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,20 @@ def test_tab_completion_of_commands_and_entities():
     assert "plain,vendor-financing" in complete("dealgraph vend").splitlines()
     assert "plain,openai" in complete("dealgraph exposure open").splitlines()
     assert "plain,oracle" in complete("dealgraph concentration --entity ora").splitlines()
+    from dealgraph.queries.cypher_catalogue import catalogue
+
+    first = sorted(catalogue())[0]
+    assert f"plain,{first}" in complete(f"dealgraph cypher --name {first[:3]}").splitlines()
+
+
+def test_tab_completion_of_a_command_name_loads_no_pandas():
+    code = (
+        "import sys; from dealgraph.cli import main\n"
+        "try:\n    main(prog_name='dealgraph')\nexcept SystemExit:\n    pass\n"
+        "print('pandas' in sys.modules)"
+    )
+    env = {**os.environ, "_DEALGRAPH_COMPLETE": "bash_complete", "COMP_WORDS": "dealgraph vend",
+           "COMP_CWORD": "1"}  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)  # fmt: skip
+    assert out.stdout.splitlines() == ["plain,vendor-financing", "False"]

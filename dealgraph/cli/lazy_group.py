@@ -79,19 +79,26 @@ class LazyGroup(click.Group):
             self.add_command(command, name)
         return super().get_command(ctx, name)
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list:
+        """Command names complete from the sources too: a Tab imports no command."""
+        from click.shell_completion import CompletionItem
+
+        names = [n for n in self.list_commands(ctx) if n.startswith(incomplete)]
+        items = [CompletionItem(name, help=self._short_help(name, 45)) for name in names]
+        return items + click.Command.shell_complete(self, ctx, incomplete)
+
+    def _short_help(self, name: str, limit: int) -> str:
+        if name in self.commands:
+            return self.commands[name].get_short_help_str(limit)
+        # click shortens the docstring as it would the imported command's help
+        return click.Command(name, help=self.lazy_commands[name].help).get_short_help_str(limit)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from the sources, so `--help` imports no command."""
         names = self.list_commands(ctx)
         if not names:
             return
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = []
-        for name in names:
-            if name in self.commands:
-                rows.append((name, self.commands[name].get_short_help_str(limit)))
-            else:
-                # click shortens the docstring as it would the imported command's help
-                stand_in = click.Command(name, help=self.lazy_commands[name].help)
-                rows.append((name, stand_in.get_short_help_str(limit)))
+        rows = [(name, self._short_help(name, limit)) for name in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)

@@ -90,7 +90,14 @@ def _list_catalogue(fmt: str | None) -> None:
     callback=_parse_params,
     help="A query parameter ($KEY in the query); VALUE is read as JSON when it can be.",
 )
-@click.option("--name", metavar="NAME", help="Run a query of the catalogue (see --list).")
+@click.option(
+    "--name",
+    metavar="NAME",
+    shell_complete=lambda ctx, param, incomplete: sorted(
+        n for n in catalogue() if n.startswith(incomplete)
+    ),
+    help="Run a query of the catalogue (see --list).",
+)
 @click.option("--list", "list_", is_flag=True, help="List the catalogue of named queries.")
 @click.option(
     "--write",
