@@ -146,3 +146,17 @@ def test_api_docs_examples_run():
     path = str(ROOT / "docs" / "api.md")
     failures, tried = doctest.testfile(path, module_relative=False, optionflags=flags)
     assert tried > 5 and failures == 0
+
+
+def test_notebook_runs_and_shows_the_map_inline():
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(ROOT / "examples" / "circular-financing.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT)}}).execute()  # fmt: skip
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any(h.startswith('<iframe srcdoc="') for h in html)  # the map, inline and offline
+    assert any("dealgraph data set" in h for h in html)  # the data set's own display
