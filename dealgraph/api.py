@@ -27,9 +27,9 @@ from dealgraph.errors import DealgraphError
 from dealgraph.graph.entity_names import resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.loaders import BUNDLED, load_dataset
-from dealgraph.queries.analysis import Analysis, Options, analyze
-from dealgraph.queries.flow import FlowFilter, deals_in_force, hops
-from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
+from dealgraph.queries.findings.analysis import Analysis, Options, analyze
+from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
+from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
 
 __all__ = ["DealGraph", "Map", "load"]
 
@@ -87,7 +87,7 @@ def _amount(value: str | float | None) -> float | None:
 
 
 def _span(value: str | int | None) -> int | None:
-    from dealgraph.queries.loop_profile import parse_span
+    from dealgraph.queries.flows.loop_profile import parse_span
 
     if value is None or isinstance(value, int):
         return value
@@ -198,7 +198,7 @@ class DealGraph:
     def concentration_rows(
         self, by: str | None = None, entity: str | None = None, **filters
     ) -> list[dict]:
-        from dealgraph.queries.concentration import PERSPECTIVES
+        from dealgraph.queries.dependence.concentration import PERSPECTIVES
 
         if by is not None and by not in PERSPECTIVES:
             raise DealgraphError(f"by: {by!r} is not one of {', '.join(PERSPECTIVES)}")
@@ -229,14 +229,14 @@ class DealGraph:
         self, min_amount: str | float | None = None, direct_only: bool = False, **flow
     ) -> pd.DataFrame:
         """Sellers funding their own customers, as `dealgraph vendor-financing`."""
-        from dealgraph.queries.vendor_financing import vendor_financing
+        from dealgraph.queries.risk.vendor_financing import vendor_financing
 
         found = vendor_financing(self._in_force(self._flow(**flow)), via=not direct_only)
         return frame(result_rows.vendor_financing_rows(found, self._names(), _amount(min_amount)))
 
     def exposure(self, entity: str, **flow) -> pd.DataFrame:
         """Everything `entity` committed and received, next to its size."""
-        from dealgraph.queries.exposure import exposure
+        from dealgraph.queries.dependence.exposure import exposure
 
         wanted = resolve_entity(self.entities, entity, "entity")
         flow_filter = self._flow(**flow)
@@ -245,7 +245,7 @@ class DealGraph:
 
     def funding(self, entity: str | None = None, **flow) -> pd.DataFrame:
         """Capex against operating cash flow, and the money raised, per entity and year."""
-        from dealgraph.queries.funding import capex_funding
+        from dealgraph.queries.dependence.funding import capex_funding
 
         wanted = resolve_entity(self.entities, entity, "entity") if entity else None
         flow_filter = self._flow(**flow)
@@ -254,8 +254,8 @@ class DealGraph:
 
     def stress(self, shocks: dict[str, float], threshold: float | None = None, **flow):
         """What breaks if these entities stop paying these fractions of their outflows."""
-        from dealgraph.queries.figures import latest
-        from dealgraph.queries.stress import DEFAULT_THRESHOLD, stress
+        from dealgraph.queries.dependence.figures import latest
+        from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD, stress
 
         given = {resolve_entity(self.entities, k, "shock"): float(v) for k, v in shocks.items()}
         for name, share in given.items():
@@ -273,7 +273,7 @@ class DealGraph:
 
     def circularity(self, **flow) -> pd.DataFrame:
         """Finn's cycling index: the market row first, then one row per entity."""
-        from dealgraph.queries.circularity import circularity
+        from dealgraph.queries.flows.circularity import circularity
 
         found = circularity(hops(self._in_force(self._flow(**flow))))
         return frame(result_rows.circularity_rows(found, self._names()))
@@ -287,7 +287,7 @@ class DealGraph:
         **flow,
     ) -> pd.DataFrame:
         """Quarter by quarter: new commitments by kind, money going round."""
-        from dealgraph.queries.timeline import timeline
+        from dealgraph.queries.flows.timeline import timeline
 
         quarters = timeline(
             self.deals, self._flow(**flow), _date(start), max_length, _amount(min_amount), limit

@@ -5,11 +5,11 @@ the Python API turns into DataFrames, shaped once here so both give the same row
 from __future__ import annotations
 
 from dealgraph.graph.model import DataSet
-from dealgraph.queries.alerts import format_usd, stable_id
-from dealgraph.queries.analysis import Analysis
-from dealgraph.queries.exposure import Exposure
-from dealgraph.queries.loop_profile import DealTerms, loop_profile
-from dealgraph.queries.loops import Loop, largest_first
+from dealgraph.queries.dependence.exposure import Exposure
+from dealgraph.queries.findings.alerts import format_usd, stable_id
+from dealgraph.queries.findings.analysis import Analysis
+from dealgraph.queries.flows.loop_profile import DealTerms, loop_profile
+from dealgraph.queries.flows.loops import Loop, largest_first
 
 
 def entity_names(dataset: DataSet) -> dict[str, str]:

@@ -32,12 +32,12 @@ from dealgraph.cli.render import render
 from dealgraph.cli.stream_output import write_alerts_jsonl
 from dealgraph.loaders.previous_alerts import read_alerts
 from dealgraph.output_set import MANIFEST, output_set
-from dealgraph.queries.alert_changes import compare_alerts
-from dealgraph.queries.alerts import SEVERITIES, format_usd, severity_at_least
-from dealgraph.queries.analysis import Analysis, Options, analyze
-from dealgraph.queries.concentration import PERSPECTIVES
-from dealgraph.queries.flow import FlowFilter
-from dealgraph.queries.loops import largest_first
+from dealgraph.queries.dependence.concentration import PERSPECTIVES
+from dealgraph.queries.findings.alert_changes import compare_alerts
+from dealgraph.queries.findings.alerts import SEVERITIES, format_usd, severity_at_least
+from dealgraph.queries.findings.analysis import Analysis, Options, analyze
+from dealgraph.queries.flows.flow import FlowFilter
+from dealgraph.queries.flows.loops import largest_first
 from dealgraph.result_rows import (
     alert_rows,
     concentration_rows,

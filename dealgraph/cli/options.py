@@ -23,8 +23,8 @@ from dealgraph.graph.entity_names import resolve_entity as resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import BUNDLED, load_dataset
-from dealgraph.queries.loop_profile import parse_span
-from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
+from dealgraph.queries.flows.loop_profile import parse_span
+from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
 
 
 class UserError(click.ClickException):

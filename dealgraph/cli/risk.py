@@ -27,13 +27,13 @@ from dealgraph.cli.options import (
     user_errors,
 )
 from dealgraph.graph.model import DataSet
-from dealgraph.queries.alerts import format_usd
-from dealgraph.queries.exposure import SIZE_FIELDS, Exposure, exposure
-from dealgraph.queries.figures import latest
-from dealgraph.queries.flow import FlowFilter, deals_in_force, hops
-from dealgraph.queries.funding import capex_funding
-from dealgraph.queries.stress import DEFAULT_THRESHOLD, stress
-from dealgraph.queries.vendor_financing import vendor_financing
+from dealgraph.queries.dependence.exposure import SIZE_FIELDS, Exposure, exposure
+from dealgraph.queries.dependence.figures import latest
+from dealgraph.queries.dependence.funding import capex_funding
+from dealgraph.queries.findings.alerts import format_usd
+from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
+from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD, stress
+from dealgraph.queries.risk.vendor_financing import vendor_financing
 from dealgraph.result_rows import (
     circularity_rows,
     entity_names,
@@ -205,7 +205,7 @@ def stress_command(data, shocks, threshold, fmt, **flow) -> None:  # fmt: skip
 @user_errors
 def circularity_command(data, fmt, **flow) -> None:
     """How much of the money comes back to where it started: Finn's cycling index."""
-    from dealgraph.queries.circularity import circularity  # scipy: load it only when used
+    from dealgraph.queries.flows.circularity import circularity  # scipy: load it only when used
 
     dataset, flow_filter = _load(data, **flow)
     names = _names(dataset)
@@ -243,7 +243,7 @@ def circularity_command(data, fmt, **flow) -> None:
 def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, max_length,
                      min_amount, limit, **_) -> None:  # fmt: skip
     """Quarter by quarter: new commitments by kind, money going round, circularity index."""
-    from dealgraph.queries.timeline import timeline  # scipy: load it only when used
+    from dealgraph.queries.flows.timeline import timeline  # scipy: load it only when used
 
     dataset = open_dataset(data)
     flow_filter = FlowFilter(as_of, kinds, include_rumored)
