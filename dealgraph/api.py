@@ -14,7 +14,6 @@ an alias in any case. `as_of`, `kinds` and `include_rumored` can be set once (`d
 
 from __future__ import annotations
 
-import datetime
 import html
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,7 +27,7 @@ from dealgraph.graph.entity_names import resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.loaders import BUNDLED, load_dataset
 from dealgraph.queries.findings.analysis import Analysis, Options, analyze
-from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
+from dealgraph.queries.flows.flow import FlowFilter, check_date, deals_in_force, hops
 from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
 
 __all__ = ["DealGraph", "Map", "load"]
@@ -63,16 +62,13 @@ def _neo4j_dataset(neo4j: object) -> DataSet:
     return Neo4jStore(neo4j, chosen.database, where=chosen.where).read_dataset()
 
 
-def _date(value: str | None) -> str | None:
+def _date(value: str | None, argument: str = "as_of") -> str | None:
     if value is None:
         return None
-    for fmt in ("%Y-%m-%d", "%Y-%m"):
-        try:
-            datetime.datetime.strptime(value, fmt)
-            return value
-        except ValueError:
-            pass
-    raise DealgraphError(f"as_of: {value!r} is not a date (use YYYY-MM-DD or YYYY-MM)")
+    try:
+        return check_date(value)
+    except ValueError as exc:
+        raise DealgraphError(f"{argument}: {exc}") from None
 
 
 def _amount(value: str | float | None) -> float | None:
@@ -289,9 +285,8 @@ class DealGraph:
         """Quarter by quarter: new commitments by kind, money going round."""
         from dealgraph.queries.flows.timeline import timeline
 
-        quarters = timeline(
-            self.deals, self._flow(**flow), _date(start), max_length, _amount(min_amount), limit
-        )
+        flow_filter, first = self._flow(**flow), _date(start, "start")
+        quarters = timeline(self.deals, flow_filter, first, max_length, _amount(min_amount), limit)
         return frame(result_rows.timeline_rows(quarters))
 
     # -- graph and map -----------------------------------------------------------------

@@ -67,17 +67,14 @@ def parse_kinds(ctx, param, value: str | None) -> frozenset[str] | None:
 
 
 def parse_date(ctx, param, value: str | None) -> str | None:
-    import datetime
+    from dealgraph.queries.flows.flow import check_date
 
     if value is None:
         return None
-    for fmt in ("%Y-%m-%d", "%Y-%m"):
-        try:
-            datetime.datetime.strptime(value, fmt)
-            return value
-        except ValueError:
-            pass
-    raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD or YYYY-MM)")
+    try:
+        return check_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def parse_amount_option(ctx, param, value: str | None) -> float | None:
