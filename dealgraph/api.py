@@ -330,7 +330,7 @@ class DealGraph:
         rows = [
             ("Entities", s["entities"]),
             ("Deals", s["deals"]),
-            ("Dates", f"{s['first_date']} to {s['newest_deal']['date']}"),
+            ("Dates", f"{s['first_date']} to {s['newest_deal']['date']}" if s["deals"] else "-"),
             ("Sources", ", ".join(f"{k} {v}" for k, v in s["sources_by_kind"].items())),
         ]
         if self.bundled:

@@ -54,15 +54,14 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
             f"{about['name']} {about['version']}, compiled {about['compiled']}; "
             f"complete up to {about['horizon']} (its horizon)"
         )
-    lines.append(
-        f"{summary['entities']} entities, {summary['deals']} deals, "
-        f"{summary['first_date']} to {summary['newest_deal']['date']}"
-    )
+    newest = summary["newest_deal"]  # None when the data set holds no deals
+    span = f", {summary['first_date']} to {newest['date']}" if newest else ""
+    lines.append(f"{summary['entities']} entities, {summary['deals']} deals{span}")
     for title in ("entities_by_kind", "deals_by_kind", "deals_by_year", "deals_by_status"):
         counts = ", ".join(f"{k} {v}" for k, v in summary[title].items())
         lines.append(f"{title.replace('_', ' ').capitalize()}: {counts}")
-    newest = summary["newest_deal"]
-    lines.append(f"Newest deal: {newest['id']} ({newest['date']}): {newest['description']}")
+    if newest:
+        lines.append(f"Newest deal: {newest['id']} ({newest['date']}): {newest['description']}")
     ranked = sorted(summary["sources_by_publisher"].items(), key=lambda kv: (-kv[1], kv[0]))
     lines.append(
         "Sources by publisher: "

@@ -260,7 +260,8 @@ def vendor_financing_alert(
     if returned is None:
         tail = "amount undisclosed on a leg"
     else:
-        tail = f"{format_usd(returned)} can come back, {coverage:.0%} of the sales on that leg"
+        share = "" if coverage is None else f", {coverage:.0%} of the sales on that leg"
+        tail = f"{format_usd(returned)} can come back{share}"  # no share of zero sales
     return Alert(
         id=stable_id("vendor", *found.entities),
         kind="vendor_financing",
