@@ -35,7 +35,7 @@ from fixtures_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the tests' 
 from synthetic import write_dataset  # noqa: E402
 
 from dealgraph.loaders import load_dataset  # noqa: E402
-from dealgraph.queries.analysis import Options, analyze  # noqa: E402
+from dealgraph.queries.findings.analysis import Options, analyze  # noqa: E402
 from dealgraph.viz import map as map_module  # noqa: E402
 from dealgraph.viz.map import csp_hash  # noqa: E402
 

@@ -23,8 +23,8 @@ from dealgraph.cli import main
 from dealgraph.errors import DealgraphError
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.alerts import format_usd
-from dealgraph.queries.analysis import analyze
+from dealgraph.queries.findings.alerts import format_usd
+from dealgraph.queries.findings.analysis import analyze
 from dealgraph.viz.layout import chord_length, ring_angles, wheel_order
 from dealgraph.viz.pictures import PRINT_DPI, loop_picture, wheel_picture, write_picture
 
@@ -207,7 +207,7 @@ def test_the_picture_command_writes_what_the_issue_asks(tmp_path):
         (["--loop", "loop-1", "--focus", "openai", "-o", "x.png"], "Error: --focus draws a wheel"),
         (["--wheel", "-o", "x.pdf"], "Error: -o 'x.pdf': the name must end in .svg or .png"),
         (["--loop", "loop-nope", "-o", "x.png"], "Error: unknown loop 'loop-nope' for --loop"),
-        (["--wheel", "--focus", "Open AI", "-o", "x.png"], "Error: unknown entity 'Open AI'"),
+        (["--wheel", "--focus", "Open AI", "-o", "x.png"], "Error: --focus: 'Open AI': no entity"),
     ],
 )
 def test_picture_errors_are_one_line_and_exit_2(args, message, tmp_path, monkeypatch):
@@ -216,3 +216,20 @@ def test_picture_errors_are_one_line_and_exit_2(args, message, tmp_path, monkeyp
     assert result.exit_code == 2
     assert result.output.startswith(message) and result.output.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_api_draws_the_same_pictures(bundled, tmp_path):
+    import dealgraph
+
+    graph = dealgraph.load()
+    loop_id = graph.loops()["id"][0]
+    svg = graph.picture(loop_id).save(tmp_path / "l.svg")
+    assert (
+        svg.read_bytes()
+        == write_picture(loop_picture(bundled, loop_id), tmp_path / "c.svg").read_bytes()
+    )
+    wheel = graph.picture(focus="CoreWeave", hops=1)  # a name, as everywhere in the API
+    assert "around CoreWeave" in svg_text(wheel.save(tmp_path / "w.svg"))
+    assert wheel._repr_png_().startswith(b"\x89PNG")
+    with pytest.raises(DealgraphError, match="not both"):
+        graph.picture(loop_id, focus="openai")

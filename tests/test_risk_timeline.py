@@ -10,8 +10,8 @@ from conftest import deal
 from risk_data import run, run_json
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.flow import FlowFilter
-from dealgraph.queries.timeline import timeline
+from dealgraph.queries.flows.flow import FlowFilter
+from dealgraph.queries.flows.timeline import timeline
 
 ROWS = [
     deal("e1", "a", "b", "equity", "10B", "2025-01-15"),
@@ -87,7 +87,7 @@ def test_every_bar_of_the_bundled_chart_lies_inside_the_axes():
     """The tallest stack (2025Q4 in the bundled data) once ran off the top of the axis."""
     from matplotlib.patches import Rectangle
 
-    from dealgraph.timeline_chart import draw
+    from dealgraph.viz.timeline_chart import draw
 
     for quarters in (timeline(load_dataset().deals), timeline(load_dataset().deals)[:1]):
         axes = draw(quarters).axes[0]

@@ -31,9 +31,9 @@ from dealgraph import __version__
 from dealgraph.atomic_files import write_atomically
 from dealgraph.errors import DealgraphError
 from dealgraph.graph.schema import SCHEMA
-from dealgraph.queries.alerts import Alert, format_usd
-from dealgraph.queries.analysis import Analysis
-from dealgraph.queries.flow import deal_values
+from dealgraph.queries.findings.alerts import Alert, format_usd
+from dealgraph.queries.findings.analysis import Analysis
+from dealgraph.queries.flows.flow import deal_values
 from dealgraph.viz.layout import ring_angles, wheel_order
 from dealgraph.viz.map import edge_width, neighbourhood
 
@@ -52,6 +52,16 @@ class Picture:
 
     figure: Figure
     titles: dict[str, str] = field(default_factory=dict)
+
+    def save(self, path: str | Path, *, dpi: int = PRINT_DPI) -> Path:
+        """Write the picture as SVG or PNG, by the extension (see `write_picture`)."""
+        return write_picture(self, path, dpi=dpi)
+
+    def _repr_png_(self) -> bytes:
+        """Jupyter shows the picture at screen resolution."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=80, metadata={"Software": None})
+        return buffer.getvalue()
 
     def label(self, ax, x: float, y: float, text: str, full: str, **style):
         """Draw `text` at (x, y) with `full` as its title; return the Text."""

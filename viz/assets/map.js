@@ -73,7 +73,7 @@
     return el("span", "url", text || url);
   }
 
-  /** The same text as dealgraph.queries.alerts.format_usd (tests compare the two). */
+  /** The same text as dealgraph.queries.findings.alerts.format_usd (tests compare the two). */
   function formatUsd(amount) {
     if (amount === null || amount === undefined) return "undisclosed";
     const units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]];
@@ -99,7 +99,7 @@
 
   // ---- what is drawn ----------------------------------------------------------------------
 
-  /** `YYYY-MM` as a cut-off means the whole month (as in queries/flow.py). */
+  /** `YYYY-MM` as a cut-off means the whole month (as in queries/flows/flow.py). */
   function cutoff() {
     const date = data.dates[state.asOf];
     if (date === undefined) return "9999-12-31";
