@@ -362,9 +362,7 @@ def contents(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in (*SET, MANIFEST)}
 
 
-def test_sigkill_at_every_step_of_analyze_leaves_the_old_set_or_the_new(
-    loop_data_folder, tmp_path
-):
+def test_sigkill_at_every_step_of_analyze_leaves_the_old_set_or_the_new(loop_data_folder, tmp_path):
     args = ["analyze", "--data", loop_data_folder]
     old_dir, new_dir, out = tmp_path / "old", tmp_path / "new", tmp_path / "out"
     assert spawn(*args, "--out", old_dir, "--min-amount", "2B").returncode == 0

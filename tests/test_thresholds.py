@@ -214,9 +214,7 @@ def test_distress_threshold_is_at_least(amount, distressed):
     assert bool(result.distressed) is distressed
 
 
-@pytest.mark.parametrize(
-    "minimum, kept", [(15 * B, True), (15 * B - 1, True), (15 * B + 1, False)]
-)
+@pytest.mark.parametrize("minimum, kept", [(15 * B, True), (15 * B - 1, True), (15 * B + 1, False)])
 def test_stress_min_amount_is_at_least(load, minimum, kept):
     # o's default distresses x (loses 10B of 10B inflows), whose default distresses y
     # (5B of 5B) in round 2: a cascade; 15B lost by the others.
