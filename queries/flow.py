@@ -55,6 +55,8 @@ class Hop:
 
     `amount_usd` is the sum of the known deal values, None when no deal's value is known;
     `unknown_deal_ids` lists deals whose value is undisclosed (so the sum is a floor).
+    `amount_low_usd` and `amount_high_usd` add up the deals' ranges: each deal's firm or
+    up-front part (else its value) and its headline or high end (else its value).
     """
 
     source: str
@@ -63,6 +65,8 @@ class Hop:
     deal_ids: tuple[str, ...]
     kinds: tuple[str, ...]
     unknown_deal_ids: tuple[str, ...] = ()
+    amount_low_usd: float | None = None
+    amount_high_usd: float | None = None
 
 
 def _end_of(as_of: str) -> str:
@@ -96,6 +100,18 @@ def firm_amounts(deals: pd.DataFrame) -> pd.DataFrame:
     kept = deals[firm]
     amount = kept["amount_low_usd"].where(kept["amount_low_usd"].notna(), kept["amount_usd"])
     return kept.assign(headline_amount_usd=kept["amount_usd"], amount_usd=amount)
+
+
+def deal_ranges(deals: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each deal's low and high value: the firm part (`amount_low_usd`) and the headline
+    (`amount_usd`, or `amount_high_usd` for a range), each falling back on `deal_values`.
+    Under `--amounts firm` the headline is the one kept in `headline_amount_usd`."""
+    values = deal_values(deals)
+    headline = deals.get("headline_amount_usd", deals["amount_usd"])
+    cash = ~deals["consideration"].isin(("mixed", *SCHEMA.non_cash_considerations))
+    low = deals["amount_low_usd"].where(cash).fillna(values)
+    high = headline.fillna(deals["amount_high_usd"]).where(cash).fillna(values)
+    return low, high
 
 
 def deals_in_force(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataFrame:
@@ -150,10 +166,13 @@ def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
     ids = deals["id"].to_numpy()[order]
     kinds = deals["kind"].to_numpy()[order]
     values = deal_values(deals).to_numpy(dtype="float64")[order]
+    low, high = (r.to_numpy(dtype="float64")[order] for r in deal_ranges(deals))
     unknown = np.isnan(values)
     starts = np.flatnonzero(np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])])
     ends = np.r_[starts[1:], len(order)]
     sums = np.add.reduceat(np.where(unknown, 0.0, values), starts).tolist()
+    lows = np.add.reduceat(np.nan_to_num(low), starts).tolist()
+    highs = np.add.reduceat(np.nan_to_num(high), starts).tolist()
     known = np.add.reduceat(~unknown, starts).tolist()
     src_of, dst_of = src[starts].tolist(), dst[starts].tolist()
     id_list, kind_list, unknown_list = ids.tolist(), kinds.tolist(), unknown.tolist()
@@ -170,5 +189,7 @@ def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
             unknown_deal_ids=tuple(d for d, u in zip(deal_ids, unknown_list[a:b], strict=True) if u)
             if known[n] < b - a
             else (),
+            amount_low_usd=lows[n] if known[n] else None,
+            amount_high_usd=highs[n] if known[n] else None,
         )
     return result
