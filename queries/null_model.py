@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 BURN_IN = 10  # attempted swaps per edge before the first sample
 SPACING = 2  # attempted swaps per edge between two samples
@@ -154,14 +155,57 @@ def null_graphs(
         yield chain.graph(shuffle_amounts)
 
 
-def count_cycles(graph: EdgeList, max_length: int) -> tuple[np.ndarray, np.ndarray, float]:
+def count_cycles(graph: EdgeList, max_length: int) -> tuple[np.ndarray, np.ndarray]:
     """Count the simple cycles of 2..`max_length` nodes without listing them.
 
-    Returns counts by length (index = length), each node's number of cycles through it, and
-    the sum over cycles of their smallest edge amount (the money circulating in loops).
-    A bounded depth-first search from each node over larger-numbered nodes only (so each
-    cycle is counted once, from its smallest node), pruned to nodes whose shortest way back
-    to the start fits in the remaining length.
+    Returns counts by length (index = length) and each node's number of cycles through it.
+    Up to length 4 from traces of powers of the adjacency matrix (`trace_counts`); longer,
+    by a bounded depth-first search (`search_counts`).
+    """
+    if max_length <= 4:
+        return trace_counts(graph, max_length)
+    by_length, through, _ = search_counts(graph, max_length)
+    return by_length, through
+
+
+def trace_counts(graph: EdgeList, max_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cycles of 2..4 nodes from closed walks, with A the adjacency matrix (no self-loops),
+    M = A * A^T its two-way pairs and m_i = sum_j M_ij:
+    - through i, length 2: m_i; length 3: (A^3)_ii, every closed 3-walk is a triangle;
+    - length 4: (A^4)_ii less the closed 4-walks from i that are not simple, namely
+      i>j>i>k>i (j != k: m_i(m_i - 1)), i>j>k>j>i (k != i: (Mm)_i - m_i) and i>j>i>j>i
+      (m_i): (A^4)_ii - m_i^2 - (Mm)_i + m_i;
+    - a cycle of length k passes through k nodes, so the count is the sum over i over k.
+    Only sparse products: (A^k)_ii is the row sum of A^a * (A^b)^T for a + b = k.
+    """
+
+    n = graph.n
+    by_length = np.zeros(max_length + 1, dtype=np.int64)
+    through = np.zeros(n, dtype=np.int64)
+    if n == 0 or max_length < 2:
+        return by_length, through
+    ones = np.ones(len(graph.src), dtype=np.int64)
+    a = sp.csr_matrix((ones, (graph.src, graph.dst)), shape=(n, n))
+    mutual = a.multiply(a.T).tocsr()
+    m = np.asarray(mutual.sum(axis=1)).ravel().astype(np.int64)
+    per_length = {2: m}
+    if max_length >= 3:
+        a2 = a @ a
+        per_length[3] = np.asarray(a2.multiply(a.T).sum(axis=1)).ravel().astype(np.int64)
+    if max_length >= 4:
+        walks = np.asarray(a2.multiply(a2.T).sum(axis=1)).ravel().astype(np.int64)
+        per_length[4] = walks - m * m - mutual @ m + m
+    for length, counts in per_length.items():
+        through += counts
+        by_length[length] = counts.sum() // length
+    return by_length, through
+
+
+def search_counts(graph: EdgeList, max_length: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Count cycles by a bounded depth-first search, with the sum over cycles of their
+    smallest edge amount. From each node over larger-numbered nodes only (so each cycle is
+    counted once, from its smallest node), pruned to nodes whose shortest way back to the
+    start fits in the remaining length.
     """
     n = graph.n
     succ: list[list[int]] = [[] for _ in range(n)]

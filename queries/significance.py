@@ -124,7 +124,8 @@ def edge_list(hop_map: Mapping[tuple[str, str], Hop]) -> tuple[EdgeList, list[st
     return EdgeList(len(names), src, dst, amount), names
 
 
-def circularity_index(graph: EdgeList) -> float:
+def cycling(graph: EdgeList) -> tuple[float, float]:
+    """Finn's cycling index and the money it counts as cycled (sum_i c_i T_i)."""
     hop_map = {
         (str(u), str(v)): Hop(str(u), str(v), w, (f"{u}>{v}",), ("other",))
         for u, v, w in zip(
@@ -132,7 +133,10 @@ def circularity_index(graph: EdgeList) -> float:
         )  # fmt: skip
         if w > 0
     }
-    return circularity(hop_map).index if hop_map else 0.0
+    if not hop_map:
+        return 0.0, 0.0
+    found = circularity(hop_map)
+    return found.index, found.cycled_usd
 
 
 @dataclass(frozen=True)
@@ -141,13 +145,14 @@ class _Figures:
 
     by_length: np.ndarray  # counts, index = length
     through: np.ndarray  # loops through each node
-    circulating: float
+    circulating: float  # Finn's cycled money: the dollars that come back to where they were
     circularity: float
 
 
 def measure(graph: EdgeList, max_length: int) -> _Figures:
-    by_length, through, circulating = count_cycles(graph, max_length)
-    return _Figures(by_length, through, circulating, circularity_index(graph))
+    by_length, through = count_cycles(graph, max_length)
+    index, cycled = cycling(graph)
+    return _Figures(by_length, through, cycled, index)
 
 
 def _run_chain(args) -> list[_Figures]:
