@@ -25,7 +25,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from dealgraph.queries.circularity import circularity
 from dealgraph.queries.flow import Hop
@@ -253,22 +252,23 @@ def _entities(observed: np.ndarray, null: np.ndarray, names: list[str]):
     return tuple(rows)
 
 
-def significance_frames(found: Significance) -> dict[str, pd.DataFrame]:
-    """The result as tables: loops by length (with total, money and circularity rows), and
-    entities."""
-    rows = [{"figure": f"loops of length {k}", "length": k, **_row(c)}
-            for k, c in found.loops_by_length.items()]  # fmt: skip
+def significance_rows(found: Significance, names: Mapping[str, str] | None = None) -> list[dict]:
+    """The result as flat rows (tables, CSV, JSON lines): each loop length, the total, the
+    money and the index (`scope` names which), then each entity (`scope` "entity")."""
+    names = names or {}
+    figures = [("length", str(k), c) for k, c in found.loops_by_length.items()]
+    figures += [("total", "all loops", found.total),
+                ("circulating_usd", "money circulating", found.circulating_usd),
+                ("circularity", "circularity index", found.circularity)]  # fmt: skip
+    rows = [{"scope": scope, "name": name, "entity": None, **_row(c), "q_value": None}
+            for scope, name, c in figures]  # fmt: skip
     rows += [
-        {"figure": "loops in total", "length": None, **_row(found.total)},
-        {"figure": "money circulating in loops (USD)", "length": None,
-         **_row(found.circulating_usd)},
-        {"figure": "circularity index", "length": None, **_row(found.circularity)},
+        {"scope": "entity", "name": names.get(e.entity, e.entity), "entity": e.entity,
+         "observed": e.loops, "null_mean": e.null_mean, "null_sd": None, "z": None,
+         "p_value": e.p_value, "q_value": e.q_value}
+        for e in found.entities
     ]  # fmt: skip
-    entities = pd.DataFrame(
-        [vars(e) for e in found.entities],
-        columns=["entity", "loops", "null_mean", "p_value", "q_value"],
-    )
-    return {"figures": pd.DataFrame(rows), "entities": entities}
+    return rows
 
 
 def _row(c: NullComparison) -> dict:

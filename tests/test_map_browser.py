@@ -15,7 +15,7 @@ from conftest import deal, entity
 
 from dealgraph.loaders import load_dataset
 from dealgraph.queries.alerts import format_usd
-from dealgraph.queries.analysis import analyze
+from dealgraph.queries.analysis import Options, analyze
 from dealgraph.queries.flow import FlowFilter, deal_values, deals_in_force
 from dealgraph.viz.map import MAX_ALERTS_LISTED, write_map
 
@@ -338,4 +338,16 @@ def test_a_data_set_without_deals_in_force_gives_an_empty_map(map_page, load, tm
     assert page.locator("#summary").inner_text().startswith("0 entities")
     page = map_page.open(write_map(analysis, tmp_path / "focus.html", focus="c"))
     assert page.evaluate(SHOWN_NODES) == ["c"]  # the focus alone, though it has no deals
+    assert_clean(map_page)
+
+
+def test_the_alerts_panel_shows_the_significance_line(map_page, bundled, tmp_path):
+    analysis, path = bundled
+    page = map_page.open(path)
+    assert page.locator("#loop-significance").is_hidden()  # not tested: nothing to say
+    tested = analyze(analysis.dataset, Options(significance_samples=30, seed=4))
+    page = map_page.open(write_map(tested, tmp_path / "tested.html"))
+    line = page.locator("#loop-significance")
+    assert line.is_visible()
+    assert line.inner_text() == "Against chance: " + tested.significance.summary()
     assert_clean(map_page)

@@ -103,6 +103,7 @@ def map_data(analysis: Analysis, *, focus: str | None = None, hops: int = 1) -> 
         "as_of": analysis.options.flow.as_of,
         "focus": focus,
         "notes": notes,
+        "significance": analysis.significance.summary() if analysis.significance else None,
         "entities": entities,
         "deals": deals,
         "dates": sorted({d["date"] for d in deals} | {d["until"] for d in deals if d["until"]}),
