@@ -82,3 +82,28 @@ def _progress(samples: int):
         click.echo(f"\r{done:,} of {samples:,} shuffles", nl=done >= samples, err=True)
 
     return show
+
+
+def analyze_lines(analysis, names: dict[str, str]) -> list[str]:
+    """What `analyze` adds to its summary: the significance line and how the largest loops
+    and the most concentrated entities move from headline to firm amounts."""
+    from dealgraph.queries.alerts import format_usd
+
+    lines = []
+    if analysis.significance is not None:
+        lines += ["", f"Against chance: {analysis.significance.summary()}"]
+    moved = analysis.firm
+    if moved is not None:
+        lines += ["", moved.summary() + ":"]
+        for shift in moved.loops[:5]:
+            path = " > ".join(names.get(e, e) for e in (*shift.entities, shift.entities[0]))
+            firm = format_usd(shift.firm_usd) if shift.survives else "no loop"
+            lines.append(f"  {format_usd(shift.headline_usd):>12} -> {firm:<10} {path}")
+        for shift in moved.concentration[:5]:
+            firm = "nothing firm" if shift.firm_top_share is None else f"{shift.firm_top_share:.0%}"
+            lines.append(
+                f"  {names.get(shift.entity, shift.entity)} ({shift.perspective}): top share "
+                f"{shift.headline_top_share:.0%} of {format_usd(shift.headline_total_usd)} -> "
+                f"{firm} of {format_usd(shift.firm_total_usd)}"
+            )
+    return lines
