@@ -41,20 +41,25 @@ from dealgraph.queries.loop_profile import DealTerms, loop_profile
 from dealgraph.queries.loops import Loop, largest_first
 from dealgraph.render import render, to_json
 from dealgraph.risk_commands import RISK_COMMANDS
+from dealgraph.significance_command import analyze_lines, significance_command
 from dealgraph.stream_output import write_alerts_jsonl
 
 
 def analysis_options(
-    as_of, kinds, include_rumored, max_length, min_amount, limit, max_span=None, **_
-) -> Options:
+    as_of, kinds, include_rumored, max_length, min_amount, limit, max_span=None,
+    amounts="headline", samples=0, seed=0, **_,
+) -> Options:  # fmt: skip
     """The filter options shared by every analysis command, as `Options`."""
-    flow = FlowFilter(as_of=as_of, kinds=kinds, include_rumored=include_rumored)
+    flow = FlowFilter(as_of=as_of, kinds=kinds, include_rumored=include_rumored, amounts=amounts)
     return Options(
         flow=flow,
         max_length=max_length,
         min_amount=min_amount,
         limit=limit,
         max_span_days=max_span,
+        significance_samples=samples,
+        seed=seed,
+        compare_firm=samples > 0,
     )
 
 
@@ -164,6 +169,8 @@ def loop_row(loop: Loop, names: dict[str, str]) -> dict:
         "path": " > ".join(names.get(e, e) for e in (*loop.entities, loop.entities[0])),
         "amount_usd": loop.amount_usd,
         "amount": format_usd(loop.amount_usd),
+        "amount_low_usd": loop.amount_low_usd,
+        "amount_high_usd": loop.amount_high_usd,
         "hops": [
             {
                 "from": h.source,
@@ -350,8 +357,18 @@ def map_command(output, focus, hops, **options) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("dealgraph-out"),
     show_default=True,
-    help="Folder for alerts.json, alerts.csv and map.html, and manifest.json, written last.",
+    help="Folder for alerts.json, alerts.csv, map.html and significance.json, and "
+    "manifest.json, written last.",
 )
+@click.option(
+    "--samples",
+    type=click.IntRange(0),
+    default=1_000,
+    show_default=True,
+    help="Degree-preserving shuffles to test the loops against (0: no test).",
+)
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+              help="Seed of the shuffles.")  # fmt: skip
 @user_errors
 def analyze_command(out: Path, **options) -> None:
     """The main job: find loops and concentration, write alerts and the map, summarise."""
@@ -360,8 +377,16 @@ def analyze_command(out: Path, **options) -> None:
     analysis = run_analysis(**options)
     rows = [a.as_dict() for a in analysis.alerts]
     # Written into a temporary folder, moved in together, the manifest last (output_set).
-    with output_set(out, ("alerts.json", "alerts.csv", "map.html")) as staging:
+    files = ("alerts.json", "alerts.csv", "map.html")
+    if analysis.significance is not None:
+        files += ("significance.json",)
+    with output_set(out, files) as staging:
         write_atomically(staging / "alerts.json", render(rows, "json"))
+        if analysis.significance is not None:
+            from dealgraph.queries.significance import significance_dict
+
+            found = significance_dict(analysis.significance)
+            write_atomically(staging / "significance.json", to_json(found, indent=True) + "\n")
         write_atomically(
             staging / "alerts.csv",
             render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS),
@@ -392,9 +417,11 @@ def summary(analysis: Analysis, out: Path) -> str:
     lines += ["", "Most concentrated:"]
     conc = [a for a in analysis.alerts if a.kind == "concentration"][:5]
     lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
+    lines += analyze_lines(analysis, names)
+    tested = f", {out / 'significance.json'}" if analysis.significance is not None else ""
     lines += [
         "",
-        f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'} and {out / 'map.html'} "
+        f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'}{tested} and {out / 'map.html'} "
         f"({out / MANIFEST} last)",
     ]
     return "\n".join(lines)
@@ -402,5 +429,6 @@ def summary(analysis: Analysis, out: Path) -> str:
 
 main.add_command(load_command)
 main.add_command(cypher_command)
+main.add_command(significance_command)
 for _command in RISK_COMMANDS:  # vendor financing, exposure, stress, circularity, ...
     main.add_command(_command)

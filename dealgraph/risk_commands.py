@@ -15,6 +15,7 @@ import click
 from dealgraph.atomic_files import write_atomically
 from dealgraph.cli_options import (
     UserError,
+    amounts_option,
     data_options,
     emit,
     filter_options,
@@ -43,14 +44,15 @@ def flow_options(command: Callable) -> Callable:
         click.option("--kinds", callback=parse_kinds, metavar="K1,K2",
                      help="Only these deal kinds (comma-separated)."),
         click.option("--include-rumored", is_flag=True, help="Count rumored deals too."),
+        amounts_option,
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _load(data, as_of, kinds, include_rumored) -> tuple[DataSet, FlowFilter]:
-    return open_dataset(data), FlowFilter(as_of, kinds, include_rumored)
+def _load(data, as_of, kinds, include_rumored, amounts) -> tuple[DataSet, FlowFilter]:
+    return open_dataset(data), FlowFilter(as_of, kinds, include_rumored, amounts)
 
 
 def _names(dataset: DataSet) -> dict[str, str]:
@@ -400,13 +402,13 @@ def _stderr(value: float) -> float:
 )
 @format_option
 @user_errors
-def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, max_length,
-                     min_amount, limit, **_) -> None:  # fmt: skip
+def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, amounts,
+                     max_length, min_amount, limit, **_) -> None:  # fmt: skip
     """Quarter by quarter: new commitments by kind, money going round, circularity index."""
     from dealgraph.queries.timeline import timeline  # scipy: load it only when used
 
     dataset = open_dataset(data)
-    flow_filter = FlowFilter(as_of, kinds, include_rumored)
+    flow_filter = FlowFilter(as_of, kinds, include_rumored, amounts)
     quarters = timeline(dataset.deals, flow_filter, start, max_length, min_amount, limit)
     kinds_seen = sorted({k for q in quarters for k in q.new_usd})
     rows = [

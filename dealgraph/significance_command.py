@@ -14,7 +14,7 @@ from dealgraph.cli_options import (
     print_out,
     user_errors,
 )
-from dealgraph.queries.flow import AMOUNT_BASES, FlowFilter, deals_in_force, hops
+from dealgraph.queries.flow import FlowFilter, deals_in_force, hops
 from dealgraph.render import to_json
 from dealgraph.risk_commands import flow_options
 
@@ -24,13 +24,6 @@ TABLE_COLUMNS = ["scope", "name", "observed", "null_mean", "null_sd", "z", "p_va
 @click.command("significance")
 @data_options
 @flow_options
-@click.option(
-    "--amounts",
-    type=click.Choice(AMOUNT_BASES),
-    default="headline",
-    show_default=True,
-    help="headline: every deal's figure; firm: only firm money.",
-)
 @click.option(
     "--max-length",
     type=click.IntRange(2, 8),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -44,9 +45,11 @@ from dealgraph.queries.robustness import (
     headline_to_firm,
     with_p_values,
 )
-from dealgraph.queries.significance import Significance, significance
 from dealgraph.queries.stress import DEFAULT_THRESHOLD, StressNetwork, entity_sizes
 from dealgraph.queries.vendor_financing import vendor_financing
+
+if TYPE_CHECKING:
+    from dealgraph.queries.significance import Significance
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
     alerts += _other_alerts(dataset, deals, hop_map, found, options, names, source_of)
     tested = None
     if options.significance_samples:
+        from dealgraph.queries.significance import significance  # scipy: only when asked
+
         tested = significance(hop_map, options.significance_samples, options.seed,
                               min(options.max_length, 5))  # fmt: skip
         alerts = with_p_values(alerts, tested)

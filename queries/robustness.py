@@ -10,6 +10,7 @@ them rests on ceilings), and hangs the significance p-values on the alerts.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,7 +19,9 @@ from dealgraph.queries.alerts import Alert
 from dealgraph.queries.concentration import Concentration, concentration
 from dealgraph.queries.flow import FIRM_BASES, FIRM_STATUSES, FlowFilter, deals_in_force, hops
 from dealgraph.queries.loops import Loop, find_loops, largest_first
-from dealgraph.queries.significance import Significance
+
+if TYPE_CHECKING:
+    from dealgraph.queries.significance import Significance
 
 LOOP_ALERT = "circular_flow"
 
