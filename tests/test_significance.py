@@ -183,3 +183,21 @@ def test_an_empty_graph_tests_nothing():
     found = significance({}, samples=10)
     assert found.total.observed == 0 and found.entities == ()
     assert isinstance(EdgeList(0, np.array([]), np.array([]), np.array([])).n, int)
+
+
+def test_the_dense_cycling_index_is_circularitys():
+    from dealgraph.queries.circularity import circularity
+    from dealgraph.queries.significance import _dense_cycling
+
+    cases = [random_hops(seed, n=12, p=0.25) for seed in range(10)] + [bundled_hops()]
+    checked = 0
+    for hop_map in cases:
+        graph, _ = edge_list(hop_map)
+        dense = _dense_cycling(graph)
+        if dense is None:
+            continue
+        checked += 1
+        known = {pair: hop for pair, hop in hop_map.items() if hop.amount_usd}
+        exact = circularity(known)
+        assert np.isclose(dense[0], exact.index) and np.isclose(dense[1], exact.cycled_usd)
+    assert checked >= 8
