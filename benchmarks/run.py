@@ -21,6 +21,7 @@ import neo4j_figures  # noqa: E402
 import pipeline_figures  # noqa: E402
 import reading_figures  # noqa: E402
 import significance_figures  # noqa: E402
+import startup_figures  # noqa: E402
 from datasets import LABELS  # noqa: E402
 
 SIZES = {label: size for size, label in LABELS.items()}
@@ -64,7 +65,7 @@ def main() -> int:
     parser.add_argument(
         "--skip",
         default="",
-        help="figures to leave out: reading,loops,pipeline,analysis,neo4j,significance",
+        help="figures to leave out: reading,loops,pipeline,analysis,neo4j,startup,significance",
     )
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
@@ -76,6 +77,7 @@ def main() -> int:
         "pipeline": lambda: pipeline_figures.rows(),
         "analysis": lambda: analysis_figures.rows(sizes),
         "neo4j": lambda: neo4j_figures.rows(),
+        "startup": lambda: startup_figures.rows(),
         "significance": lambda: significance_figures.rows(tuple(s for s in sizes if s <= 100_000)),
     }
     rows = []

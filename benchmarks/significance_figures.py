@@ -14,16 +14,16 @@ from measure import run_step
 
 HOPS = (
     "from dealgraph.loaders import load_dataset\n"
-    "from dealgraph.queries.flow import deals_in_force, hops\n"
+    "from dealgraph.queries.flows.flow import deals_in_force, hops\n"
     "h = hops(deals_in_force(load_dataset(({path!r},)).deals))\n"
 )
 OURS = (
-    "from dealgraph.queries.significance import significance",
+    "from dealgraph.queries.significance.loop_significance import significance",
     "significance(h, samples={samples}, seed=1, max_length=4).total.observed",
 )
 NETWORKX = (
     "import networkx as nx\n"
-    "from dealgraph.queries.null_model import SPACING\n"
+    "from dealgraph.queries.significance.null_model import SPACING\n"
     "def networkx_null(h, samples, length):\n"
     "    g = nx.DiGraph(list(h))\n"
     "    total = 0\n"

@@ -9,6 +9,9 @@ class DealgraphError(Exception):
     """Base class: anything the user can fix without reading a traceback."""
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with one input row, located as `FILE:ROW: field: message`.
@@ -24,9 +27,13 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.row}" if self.row else self.file
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        # A message quotes the cell it is about, which may be 128 KiB long: one line stays
+        # readable.
+        message = self.message
+        if len(message) > 300:
+            message = f"{message[:240]}… ({len(message):,} characters, cut)"
+        line = f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
+        return line.translate(_CONTROL)  # a newline in a file name or JSON key stays one line
 
 
 class DataError(DealgraphError):

@@ -1,4 +1,10 @@
-"""Money amounts as people write them: `1.5e9`, `1,500,000,000`, `$1.5B`, `300bn`, `750M`."""
+"""Money amounts as people write them: `1.5e9`, `1,500,000,000`, `$1.5B`, `300bn`, `750M`.
+
+An amount has no sign (`-0` and `+5` are refused like `-5`), is written in ASCII digits, and
+is at most `MAX_AMOUNT`: more than the world's yearly output is a unit slip, and a few rows of
+`1.7e308` would overflow every sum an analysis takes. The column parser and `parse_amount`
+accept exactly the same texts; the tests check one against the other.
+"""
 
 from __future__ import annotations
 
@@ -25,11 +31,14 @@ _SUFFIXES = {
     "tn": 1e12,
     "trillion": 1e12,
 }
+MAX_AMOUNT = 1e15  # USD: a thousand trillion
 _AMOUNT = re.compile(
-    r"^(?P<sign>-)?\s*(?:us)?\$?\s*(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)"
-    r"\s*(?P<suffix>[a-z]*)\s*(?:usd)?$"
+    r"^(?P<sign>[-+])?\s*(?:us)?\$?\s*"
+    r"(?P<number>(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)"
+    r"\s*(?P<suffix>[a-z]*)\s*(?:usd)?$",
+    re.ASCII,
 )
-_PLAIN = r"^[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?$"  # what Arrow's cast to float reads
+_PLAIN = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"  # what Arrow's cast to float reads
 
 
 class AmountError(ValueError):
@@ -49,10 +58,12 @@ def parse_amount(text: str) -> float | None:
     if not match or match["suffix"] not in _SUFFIXES:
         raise AmountError(f"not an amount: {text!r} (use e.g. 1500000000, 1.5e9 or $1.5B)")
     value = float(match["number"].replace(",", "")) * _SUFFIXES[match["suffix"]]
+    if match["sign"] == "-":
+        raise AmountError(f"negative amount: {text!r} (amounts are written without a sign)")
     if match["sign"]:
-        raise AmountError(f"negative amount: {text!r}")
-    if not math.isfinite(value):
-        raise AmountError(f"not a finite amount: {text!r}")
+        raise AmountError(f"signed amount: {text!r} (amounts are written without a sign)")
+    if not math.isfinite(value) or value > MAX_AMOUNT:
+        raise AmountError(f"amount too large: {text!r} (at most 1e15, a thousand trillion)")
     return value
 
 
@@ -73,8 +84,10 @@ def parse_amount_column(texts: pd.Series) -> tuple[pd.Series, dict[int, str]]:
         parsed = pc.cast(pc.if_else(plain, stripped, None), pa.float64())
         slow = _bools(pc.and_(given, pc.invert(plain)))
     numbers = np.array(parsed.to_numpy(zero_copy_only=False), dtype="float64")
-    with np.errstate(invalid="ignore"):
-        slow |= _bools(given) & ~(np.isfinite(numbers) & (numbers >= 0))
+    with np.errstate(invalid="ignore"):  # NaN compares false: not in range, so parsed slowly
+        in_range = (numbers >= 0) & (numbers <= MAX_AMOUNT) & ~np.signbit(numbers)
+    # Arrow reads `+5` and `-0` as numbers; `parse_amount` refuses any sign, and says why.
+    slow |= _bools(given) & ~in_range | _bools(pc.starts_with(stripped, "+"))
     errors: dict[int, str] = {}
     for pos in slow.nonzero()[0]:
         text = stripped[int(pos)].as_py()

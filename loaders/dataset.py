@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from dealgraph.errors import DataError, Problem
 from dealgraph.graph.model import DataSet, indexed_by_id
+from dealgraph.loaders.files import exists
 from dealgraph.loaders.financials import check_financials, stack_financials
 from dealgraph.loaders.tables import FILE, FORMATS, ROW, TABLES, read_table, table_of
 from dealgraph.loaders.validate import Checker, check_deals, check_entities
@@ -39,37 +40,13 @@ def bundled_about() -> dict[str, str]:
 def _layer_files(spec: str | Path) -> dict[str, Path]:
     """The table files one `--data` value names: a folder, one file, or `bundled`."""
     path = bundled_path() if str(spec) == BUNDLED else Path(spec)
-    if path.is_dir():
-        found = {}
-        for table in TABLES:
-            for suffix in FORMATS:
-                candidate = path / f"{table}{suffix}"
-                if candidate.is_file():
-                    if table in found:
-                        raise DataError(
-                            [
-                                Problem(
-                                    str(path),
-                                    0,
-                                    "",
-                                    f"both {found[table].name} and {candidate.name}: keep one",
-                                )
-                            ]
-                        )
-                    found[table] = candidate
-        if not found:
-            raise DataError(
-                [
-                    Problem(
-                        str(path),
-                        0,
-                        "",
-                        "no entities.csv, deals.csv (or .json, .jsonl) in this folder",
-                    )
-                ]
-            )
-        return found
-    if not path.exists():
+    try:  # a folder on the way, or this one, may be closed to the user
+        if path.is_dir():
+            return _folder_files(path)
+        found = exists(path)
+    except OSError as exc:
+        raise DataError([Problem(str(path), 0, "", f"cannot read: {exc.strerror}")]) from None
+    if not found:
         raise DataError([Problem(str(path), 0, "", "no such file or folder")])
     table = table_of(path)
     if table is None:
@@ -85,6 +62,33 @@ def _layer_files(spec: str | Path) -> dict[str, Path]:
             ]
         )
     return {table: path}
+
+
+def _folder_files(path: Path) -> dict[str, Path]:
+    """The table files in a folder. Anything there under a table file's name counts, even a
+    folder or a broken link: reading it reports it, where skipping it would hide a mistake."""
+    found: dict[str, Path] = {}
+    for table in TABLES:
+        for suffix in FORMATS:
+            candidate = path / f"{table}{suffix}"
+            if not exists(candidate):
+                continue
+            if table in found:
+                message = f"both {found[table].name} and {candidate.name}: keep one"
+                raise DataError([Problem(str(path), 0, "", message)])
+            found[table] = candidate
+    if not found:
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    "",
+                    "no entities.csv, deals.csv (or .json, .jsonl) in this folder",
+                )
+            ]
+        )
+    return found
 
 
 def _read_layers(
@@ -134,7 +138,9 @@ def load_dataset(specs: Iterable[str | Path] = (BUNDLED,)) -> DataSet:
             problems.append(Problem(", ".join(map(str, specs)), 0, "", f"no {table} file given"))
     checker = Checker(pd.DataFrame())
     for table in ("entities", "deals"):
-        columns = {f.attrs["file"]: list(f.columns) for f in layers[table]}
+        columns = {
+            f.attrs["file"]: list(f.columns) for f in layers[table] if f.attrs["declares_columns"]
+        }
         checker.require_columns(table, columns)
     problems += checker.problems
     if problems:
@@ -250,6 +256,8 @@ def _check_supersedes(deals: pd.DataFrame) -> list[Problem]:
     given = target != ""
     if given.any():  # few rows supersede: look them up, rather than `isin` over every id
         ids = pd.Index(deals["id"])
+        if not ids.is_unique:  # a repeated id, already reported: look up each id once
+            ids = ids.unique()
         unknown = pd.Series(False, index=deals.index)
         unknown[given] = ids.get_indexer(target[given]) < 0
         checker.flag(unknown, "supersedes", lambda v: f"unknown deal {v!r}")

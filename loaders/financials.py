@@ -24,7 +24,7 @@ from dealgraph.loaders.tables import FILE, ROW
 from dealgraph.loaders.validate import Checker, with_columns
 
 SIGNED_COLUMNS = ("operating_cash_flow_usd",)
-_YEAR = r"(?:FY\s?)?(\d{4})"
+_YEAR = r"(?:FY\s?)?([0-9]{4})"  # ASCII: \d would take ２０２５, which pandas cannot read
 
 
 def check_financials(layers: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -39,6 +39,8 @@ def check_financials(layers: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, l
     problems: list[Problem] = []
     checked = []
     for frame in layers:
+        if not frame.attrs["declares_columns"]:  # an empty JSON list: no rows, no columns
+            continue
         file = frame.attrs["file"]
         missing = []
         if "entity" not in frame.columns:
@@ -73,7 +75,8 @@ def _check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
         parsed = pd.to_numeric(cells.str.extract(f"^{_YEAR}$", expand=False), errors="coerce")
         years = parsed.astype("Int64").where(found, years)
     ends = check.frame["period_end"]
-    from_end = pd.to_numeric(ends.str[:4].where(ends.str.fullmatch(r"\d{4}-\d{2}(-\d{2})?")))
+    dated = ends.str.fullmatch(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
+    from_end = pd.to_numeric(ends.str[:4].where(dated))
     years = years.fillna(from_end.astype("Int64"))
     no_period = (check.frame[list(PERIOD_COLUMNS)] == "").all(axis=1)
     check.flag(no_period, "fiscal_year", "required value is empty (or give period, period_end)")

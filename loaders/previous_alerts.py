@@ -9,20 +9,23 @@ import json
 from pathlib import Path
 
 from dealgraph.errors import DataError, Problem
+from dealgraph.loaders.files import read_bytes
 
 
 def read_alerts(path: Path) -> list[dict]:
     """The alert objects of `path`; each must be an object with a text `id`."""
     name = str(path)
     try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bytes(path).decode("utf-8-sig")  # a FIFO is refused, not waited on
+    except UnicodeDecodeError as exc:
         raise DataError([Problem(name, 0, "", f"cannot read alerts: {exc}")]) from None
     try:
         data = json.loads(text) if text.strip() else []
         numbered = list(enumerate(data, start=1)) if isinstance(data, list) else None
     except json.JSONDecodeError:
         numbered = _json_lines(name, text)
+    except RecursionError:
+        raise DataError([Problem(name, 0, "", "not valid JSON: nested too deep")]) from None
     if numbered is None:
         raise DataError([Problem(name, 0, "", "expected a JSON list of alerts")])
     problems = [
@@ -43,6 +46,8 @@ def _json_lines(name: str, text: str) -> list[tuple[int, object]]:
                 rows.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 problems.append(Problem(name, number, "", f"not valid JSON: {exc.msg}"))
+            except RecursionError:
+                problems.append(Problem(name, number, "", "not valid JSON: nested too deep"))
     if problems:
         raise DataError(problems)
     return rows

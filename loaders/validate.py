@@ -25,7 +25,7 @@ REQUIRED = {
     "deals": ("id", "date", "from_entity", "to_entity", "kind"),
 }
 ENTITY_ID = r"[a-z0-9][a-z0-9_.-]*"
-DATE = r"\d{4}-\d{2}(?:-\d{2})?"
+DATE = r"[0-9]{4}-[0-9]{2}(?:-[0-9]{2})?"  # ASCII digits only
 
 
 class Checker:

@@ -4,10 +4,10 @@ from conftest import deal
 
 from dealgraph.loaders import load_dataset
 from dealgraph.loaders.dataset import BUNDLED
-from dealgraph.queries.analysis import Options, analyze
-from dealgraph.queries.flow import FlowFilter, deals_in_force, hops
-from dealgraph.queries.loops import find_loops
-from dealgraph.queries.robustness import headline_to_firm
+from dealgraph.queries.findings.analysis import Options, analyze
+from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
+from dealgraph.queries.flows.loops import find_loops
+from dealgraph.queries.significance.robustness import headline_to_firm
 
 
 def loops(data, amounts):

@@ -11,7 +11,7 @@ from risk_data import run, write_financials
 
 from dealgraph.errors import DataError
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.figures import latest
+from dealgraph.queries.dependence.figures import latest
 
 DEALS = [deal("d1", "a", "b", "purchase", "1B")]
 ENTITIES = [entity("a", name="Alpha Corp", aliases="Alpha;AC"), entity("b")]
@@ -30,7 +30,7 @@ def test_figures_load_typed_resolved_and_with_extra_columns(folder):
             {"entity": "Alpha", "fiscal_year": "FY2025", "period_end": "2025-06-30",
              "revenue_usd": "$57.4B", "operating_cash_flow_usd": "(1.5B)", "note": "x"},
             {"entity": "b", "period": "FY2024", "capex_usd": "2e9"},  # year from period
-            {"entity": "B", "period_end": "2023-12-31", "cash_usd": "-0"},  # year from the end
+            {"entity": "B", "period_end": "2023-12-31", "cash_usd": "0"},  # year from the end
         ],
     )  # fmt: skip
     figures = load_dataset([folder]).financials

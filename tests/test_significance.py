@@ -8,9 +8,15 @@ from scipy.stats import binom
 
 from dealgraph.loaders import load_dataset
 from dealgraph.loaders.dataset import BUNDLED
-from dealgraph.queries.flow import Hop, deals_in_force, hops
-from dealgraph.queries.loops import find_loops
-from dealgraph.queries.null_model import (
+from dealgraph.queries.flows.flow import Hop, deals_in_force, hops
+from dealgraph.queries.flows.loops import find_loops
+from dealgraph.queries.significance.loop_significance import (
+    benjamini_hochberg,
+    edge_list,
+    significance,
+    significance_dict,
+)
+from dealgraph.queries.significance.null_model import (
     BURN_IN,
     EdgeList,
     SwapChain,
@@ -18,12 +24,6 @@ from dealgraph.queries.null_model import (
     null_graphs,
     search_counts,
     trace_counts,
-)
-from dealgraph.queries.significance import (
-    benjamini_hochberg,
-    edge_list,
-    significance,
-    significance_dict,
 )
 
 
@@ -186,8 +186,8 @@ def test_an_empty_graph_tests_nothing():
 
 
 def test_the_dense_cycling_index_is_circularitys():
-    from dealgraph.queries.circularity import circularity
-    from dealgraph.queries.significance import _dense_cycling
+    from dealgraph.queries.flows.circularity import circularity
+    from dealgraph.queries.significance.loop_significance import _dense_cycling
 
     cases = [random_hops(seed, n=12, p=0.25) for seed in range(10)] + [bundled_hops()]
     checked = 0

@@ -9,8 +9,8 @@ from conftest import deal, entity
 from risk_data import run
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.flow import FlowFilter, deals_in_force, hops
-from dealgraph.queries.significance import significance, significance_dict
+from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
+from dealgraph.queries.significance.loop_significance import significance, significance_dict
 
 
 @pytest.fixture
