@@ -20,6 +20,7 @@ import loops_figures  # noqa: E402
 import neo4j_figures  # noqa: E402
 import pipeline_figures  # noqa: E402
 import reading_figures  # noqa: E402
+import significance_figures  # noqa: E402
 import startup_figures  # noqa: E402
 from datasets import LABELS  # noqa: E402
 
@@ -64,7 +65,7 @@ def main() -> int:
     parser.add_argument(
         "--skip",
         default="",
-        help="figures to leave out: reading,loops,pipeline,analysis,neo4j,startup",
+        help="figures to leave out: reading,loops,pipeline,analysis,neo4j,startup,significance",
     )
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
@@ -77,6 +78,7 @@ def main() -> int:
         "analysis": lambda: analysis_figures.rows(sizes),
         "neo4j": lambda: neo4j_figures.rows(),
         "startup": lambda: startup_figures.rows(),
+        "significance": lambda: significance_figures.rows(tuple(s for s in sizes if s <= 100_000)),
     }
     rows = []
     print(f"machine: {machine()}", file=sys.stderr)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pandas as pd
@@ -27,8 +28,17 @@ from dealgraph.graph.entity_names import resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.loaders import BUNDLED, load_dataset
 from dealgraph.queries.findings.analysis import Analysis, Options, analyze
-from dealgraph.queries.flows.flow import FlowFilter, check_date, deals_in_force, hops
+from dealgraph.queries.flows.flow import (
+    AMOUNT_BASES,
+    FlowFilter,
+    check_date,
+    deals_in_force,
+    hops,
+)
 from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
+
+if TYPE_CHECKING:
+    from dealgraph.queries.significance.loop_significance import Significance
 
 __all__ = ["DealGraph", "Map", "load"]
 
@@ -129,10 +139,15 @@ class DealGraph:
         return replace(self, flow=replace(self.flow, as_of=_date(date)))
 
     def where(
-        self, *, kinds: list[str] | None = None, include_rumored: bool | None = None
+        self,
+        *,
+        kinds: list[str] | None = None,
+        include_rumored: bool | None = None,
+        amounts: str | None = None,
     ) -> DealGraph:
-        """Only these deal kinds, and/or rumoured deals counted too."""
-        flow = self.flow
+        """Only these deal kinds, and/or rumoured deals counted too, and/or which money
+        counts (`amounts="firm"`: only closed, committed or funded deals, their firm parts)."""
+        flow = self._flow(amounts=amounts)
         if kinds is not None:
             flow = replace(flow, kinds=self._kinds(kinds))
         if include_rumored is not None:
@@ -151,8 +166,12 @@ class DealGraph:
             raise DealgraphError(f"kinds: unknown deal kind {', '.join(unknown)}")
         return kinds
 
-    def _flow(self, as_of=None, kinds=None, include_rumored=None) -> FlowFilter:
+    def _flow(self, as_of=None, kinds=None, include_rumored=None, amounts=None) -> FlowFilter:
         flow = self.flow
+        if amounts is not None:
+            if amounts not in AMOUNT_BASES:
+                raise DealgraphError(f"amounts: one of {', '.join(AMOUNT_BASES)}, not {amounts!r}")
+            flow = replace(flow, amounts=amounts)
         if as_of is not None:
             flow = replace(flow, as_of=_date(as_of))
         if kinds is not None:
@@ -172,16 +191,48 @@ class DealGraph:
         as_of: str | None = None,
         kinds: list[str] | None = None,
         include_rumored: bool | None = None,
+        amounts: str | None = None,
+        samples: int = 0,
+        seed: int = 0,
     ) -> Analysis:
-        """The whole analysis (`dealgraph analyze`'s) as plain data, for the map and rows."""
+        """The whole analysis (`dealgraph analyze`'s) as plain data, for the map and rows.
+
+        `samples`: test the loops against that many degree-preserving shuffles (`analyze`
+        uses 1,000) and set the largest findings under firm amounts beside the headline."""
         options = Options(
-            flow=self._flow(as_of, kinds, include_rumored),
+            flow=self._flow(as_of, kinds, include_rumored, amounts),
             max_length=max_length,
             min_amount=_amount(min_amount),
             limit=limit,
             max_span_days=_span(max_span),
+            significance_samples=samples,
+            seed=seed,
+            compare_firm=samples > 0,
         )
         return analyze(self.dataset, options)
+
+    def significance(
+        self,
+        samples: int = 1_000,
+        seed: int = 0,
+        max_length: int = 5,
+        keep_reciprocity: bool = False,
+        shuffle_amounts: bool = False,
+        progress=None,
+        **flow,
+    ) -> Significance:
+        """`dealgraph significance`: the loops against degree-preserving shuffles.
+
+        The result has `summary()` (the one line), `loops_by_length`, `total`,
+        `circulating_usd`, `circularity` and `entities`; `significance_dict(result)` is the
+        command's JSON. Same seed, same result."""
+        from dealgraph.queries.significance.loop_significance import significance
+
+        if samples < 1 or max_length < 2:
+            raise DealgraphError("samples must be at least 1 and max_length at least 2")
+        hop_map = hops(self._in_force(self._flow(**flow)))
+        return significance(hop_map, samples, seed, max_length, keep_reciprocity,
+                            shuffle_amounts, progress=progress)  # fmt: skip
 
     def loop_rows(self, **filters) -> list[dict]:
         """`dealgraph loops --format json`: largest first, with timing and firmness."""

@@ -35,6 +35,8 @@ def loop_row(loop: Loop, names: dict[str, str]) -> dict:
         "path": " > ".join(names.get(e, e) for e in (*loop.entities, loop.entities[0])),
         "amount_usd": loop.amount_usd,
         "amount": format_usd(loop.amount_usd),
+        "amount_low_usd": loop.amount_low_usd,
+        "amount_high_usd": loop.amount_high_usd,
         "hops": [
             {
                 "from": h.source,

@@ -16,7 +16,12 @@ def test_loop_alert_carries_deals_sources_and_severity(load):
     assert alert.amount_usd == 12e9
     assert alert.entities == ("a", "b") and alert.deal_ids == ("e", "p")
     assert alert.sources == ("https://example.com/e", "https://example.com/p")
-    assert alert.summary == "Alpha -> Beta -> Alpha: $12B can go round (smallest hop)"
+    # both deals are announced headlines: under firm amounts there is no loop
+    assert alert.summary == (
+        "Alpha -> Beta -> Alpha: $12B can go round (smallest hop); "
+        "rests on ceilings (no loop under firm amounts)"
+    )
+    assert alert.details["rests_on_ceilings"] is True
 
 
 def test_loop_severity_thresholds(load):

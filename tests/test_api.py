@@ -160,3 +160,15 @@ def test_notebook_runs_and_shows_the_map_inline():
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert any(h.startswith('<iframe srcdoc="') for h in html)  # the map, inline and offline
     assert any("dealgraph data set" in h for h in html)  # the data set's own display
+
+
+def test_significance_and_amounts_in_the_api(bundled):
+    found = bundled.significance(samples=30, seed=2)
+    again = bundled.significance(samples=30, seed=2)
+    assert found == again and found.samples == 30
+    firm = bundled.significance(samples=30, seed=2, amounts="firm")
+    assert firm.total.observed < found.total.observed
+    assert len(bundled.loops(amounts="firm")) < len(bundled.loops())
+    assert len(bundled.where(amounts="firm").loops()) == len(bundled.loops(amounts="firm"))
+    with pytest.raises(DealgraphError):
+        bundled.loops(amounts="ceiling")

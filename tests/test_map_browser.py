@@ -15,7 +15,7 @@ from conftest import deal, entity
 
 from dealgraph.loaders import load_dataset
 from dealgraph.queries.findings.alerts import format_usd
-from dealgraph.queries.findings.analysis import analyze
+from dealgraph.queries.findings.analysis import Options, analyze
 from dealgraph.queries.flows.flow import FlowFilter, deal_values, deals_in_force
 from dealgraph.viz.map import MAX_ALERTS_LISTED, write_map
 
@@ -464,4 +464,16 @@ def test_the_wheel_layout_and_its_toggle(map_page, bundled, tmp_path):
     moved = page.evaluate("network.getPositions()")
     for key, (x, y) in embedded.items():
         assert abs(moved[key]["x"] - x) <= 1 and abs(moved[key]["y"] - y) <= 1
+    assert_clean(map_page)
+
+
+def test_the_alerts_panel_shows_the_significance_line(map_page, bundled, tmp_path):
+    analysis, path = bundled
+    page = map_page.open(path)
+    assert page.locator("#loop-significance").is_hidden()  # not tested: nothing to say
+    tested = analyze(analysis.dataset, Options(significance_samples=30, seed=4))
+    page = map_page.open(write_map(tested, tmp_path / "tested.html"))
+    line = page.locator("#loop-significance")
+    assert line.is_visible()
+    assert line.inner_text() == "Against chance: " + tested.significance.summary()
     assert_clean(map_page)

@@ -121,6 +121,7 @@ def map_data(
         "focus": focus,
         "layout": layout,
         "notes": notes,
+        "significance": analysis.significance.summary() if analysis.significance else None,
         "entities": entities,
         "deals": deals,
         "dates": sorted({d["date"] for d in deals} | {d["until"] for d in deals if d["until"]}),

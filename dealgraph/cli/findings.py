@@ -28,7 +28,8 @@ from dealgraph.cli.options import (
     span_option,
     user_errors,
 )
-from dealgraph.cli.render import render
+from dealgraph.cli.render import render, to_json
+from dealgraph.cli.significance import analyze_lines
 from dealgraph.cli.stream_output import write_alerts_jsonl
 from dealgraph.loaders.previous_alerts import read_alerts
 from dealgraph.output_set import MANIFEST, output_set
@@ -50,16 +51,20 @@ from dealgraph.result_rows import (
 
 
 def analysis_options(
-    as_of, kinds, include_rumored, max_length, min_amount, limit, max_span=None, **_
-) -> Options:
+    as_of, kinds, include_rumored, max_length, min_amount, limit, max_span=None,
+    amounts="headline", samples=0, seed=0, compare_firm=False, **_,
+) -> Options:  # fmt: skip
     """The filter options shared by every analysis command, as `Options`."""
-    flow = FlowFilter(as_of=as_of, kinds=kinds, include_rumored=include_rumored)
+    flow = FlowFilter(as_of=as_of, kinds=kinds, include_rumored=include_rumored, amounts=amounts)
     return Options(
         flow=flow,
         max_length=max_length,
         min_amount=min_amount,
         limit=limit,
         max_span_days=max_span,
+        significance_samples=samples,
+        seed=seed,
+        compare_firm=compare_firm,
     )
 
 
@@ -160,7 +165,7 @@ def alerts(fmt, output, fail_on, since, **options) -> None:
         if fail_on and worst and severity_at_least(worst, fail_on):
             sys.exit(1)
         return
-    analysis = run_analysis(**options)
+    analysis = run_analysis(compare_firm=True, **options)
     rows = alert_rows(analysis)
     columns = ALERT_COLUMNS
     if since is not None:
@@ -229,18 +234,37 @@ def map_command(output, focus, hops, layout, **options) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("dealgraph-out"),
     show_default=True,
-    help="Folder for alerts.json, alerts.csv and map.html, and manifest.json, written last.",
+    help="Folder for alerts.json, alerts.csv, map.html and significance.json, and "
+    "manifest.json, written last.",
 )
+@click.option(
+    "--samples",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Degree-preserving shuffles to test the loops against (0: no test; 1,000 take about "
+    "a minute on the bundled data and give p-values to three decimals).",
+)
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+              help="Seed of the shuffles.")  # fmt: skip
 @user_errors
 def analyze_command(out: Path, **options) -> None:
     """The main job: find loops and concentration, write alerts and the map, summarise."""
     from dealgraph.viz.map import write_map
 
-    analysis = run_analysis(**options)
+    analysis = run_analysis(compare_firm=True, **options)
     rows = alert_rows(analysis)
     # Written into a temporary folder, moved in together, the manifest last (output_set).
-    with output_set(out, ("alerts.json", "alerts.csv", "map.html")) as staging:
+    files = ("alerts.json", "alerts.csv", "map.html")
+    if analysis.significance is not None:
+        files += ("significance.json",)
+    with output_set(out, files) as staging:
         write_atomically(staging / "alerts.json", render(rows, "json"))
+        if analysis.significance is not None:
+            from dealgraph.queries.significance.loop_significance import significance_dict
+
+            found = significance_dict(analysis.significance)
+            write_atomically(staging / "significance.json", to_json(found, indent=True) + "\n")
         write_atomically(
             staging / "alerts.csv",
             render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS),
@@ -275,9 +299,11 @@ def summary(analysis: Analysis, out: Path) -> str:
     lines += ["", "Most concentrated:"]
     conc = [a for a in analysis.alerts if a.kind == "concentration"][:5]
     lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
+    lines += analyze_lines(analysis, names)
+    tested = f", {out / 'significance.json'}" if analysis.significance is not None else ""
     lines += [
         "",
-        f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'} and {out / 'map.html'} "
+        f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'}{tested} and {out / 'map.html'} "
         f"({out / MANIFEST} last)",
     ]
     return "\n".join(lines)

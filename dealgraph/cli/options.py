@@ -23,6 +23,7 @@ from dealgraph.graph.entity_names import resolve_entity as resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import BUNDLED, load_dataset
+from dealgraph.queries.flows.flow import AMOUNT_BASES
 from dealgraph.queries.flows.loop_profile import parse_span
 from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
 
@@ -101,9 +102,22 @@ def data_options(command: Callable) -> Callable:
     )(command)
 
 
+def amounts_option(command: Callable) -> Callable:
+    """`--amounts headline|firm`: which money counts (see queries/flows/flow.py)."""
+    return click.option(
+        "--amounts",
+        type=click.Choice(AMOUNT_BASES),
+        default="headline",
+        show_default=True,
+        help="headline: each deal's headline figure; firm: only closed, committed or funded "
+        "deals, each with its firm or up-front part.",
+    )(command)
+
+
 def filter_options(command: Callable) -> Callable:
     """The filters every analysis shares."""
     options = [
+        amounts_option,
         click.option(
             "--as-of",
             callback=parse_date,

@@ -14,6 +14,7 @@ import click
 
 from dealgraph.atomic_files import write_atomically
 from dealgraph.cli.options import (
+    amounts_option,
     complete_entity,
     data_options,
     emit,
@@ -53,14 +54,15 @@ def flow_options(command: Callable) -> Callable:
         click.option("--kinds", callback=parse_kinds, metavar="K1,K2",
                      help="Only these deal kinds (comma-separated)."),
         click.option("--include-rumored", is_flag=True, help="Count rumored deals too."),
+        amounts_option,
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _load(data, as_of, kinds, include_rumored) -> tuple[DataSet, FlowFilter]:
-    return open_dataset(data), FlowFilter(as_of, kinds, include_rumored)
+def _load(data, as_of, kinds, include_rumored, amounts) -> tuple[DataSet, FlowFilter]:
+    return open_dataset(data), FlowFilter(as_of, kinds, include_rumored, amounts)
 
 
 def _names(dataset: DataSet) -> dict[str, str]:
@@ -240,13 +242,13 @@ def circularity_command(data, fmt, **flow) -> None:
 )
 @format_option
 @user_errors
-def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, max_length,
+def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, amounts, max_length,
                      min_amount, limit, **_) -> None:  # fmt: skip
     """Quarter by quarter: new commitments by kind, money going round, circularity index."""
     from dealgraph.queries.flows.timeline import timeline  # scipy: load it only when used
 
     dataset = open_dataset(data)
-    flow_filter = FlowFilter(as_of, kinds, include_rumored)
+    flow_filter = FlowFilter(as_of, kinds, include_rumored, amounts)
     quarters = timeline(dataset.deals, flow_filter, start, max_length, min_amount, limit)
     rows = timeline_rows(quarters)
     if chart is not None:

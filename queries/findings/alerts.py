@@ -5,7 +5,11 @@ Rules (also in the README):
   hop): high from $10B, medium from $1B or when a hop's amount is undisclosed, else low;
   then one level up when its legs were signed within a year (`tight`), one down when they
   are more than three years apart (`spread`), and one down when its weakest leg is soft
-  (rumored, or announced with a headline amount): see `loop_profile`.
+  (rumored, or announced with a headline amount): see `loop_profile`. Its details give the
+  loop's range (`amount_low_usd` counting firm parts, `amount_high_usd` headlines) and, where
+  known, whether it exists only under headline amounts (`rests_on_ceilings`: some hop has no
+  firm deal, so under `--amounts firm` there is no loop) and its length's `p_value` against
+  the degree-preserving null (see `significance`).
 - `concentration`, one per entity and perspective whose top counterparty holds at least
   half of the total (`TOP_SHARE`) or whose HHI is at least 0.25 (`HHI`, the level antitrust
   practice calls highly concentrated). Severity: high when the top share is at least 75% of
@@ -126,8 +130,14 @@ class LoopAlerts:
     to one hop (its entry in the details, its sources) is worked out once and shared,
     read-only, by every alert through it."""
 
-    def __init__(self, source_of: Mapping[str, str], names: Mapping[str, str]):
-        self.source_of, self.names = source_of, names
+    def __init__(
+        self,
+        source_of: Mapping[str, str],
+        names: Mapping[str, str],
+        firm_pairs: frozenset[tuple[str, str]] | None = None,
+    ):
+        """`firm_pairs`: the pairs joined by a firm deal, to mark loops resting on ceilings."""
+        self.source_of, self.names, self.firm_pairs = source_of, names, firm_pairs
         self._hops: dict[tuple[str, ...], tuple[dict, frozenset[str]]] = {}
 
     def _hop(self, hop: Hop) -> tuple[dict, frozenset[str]]:
@@ -160,6 +170,15 @@ class LoopAlerts:
         else:
             tail = f"{format_usd(amount)} can go round (smallest hop)"
         parts = [self._hop(hop) for hop in loop.hops]
+        robustness: dict = {
+            "amount_low_usd": loop.amount_low_usd,
+            "amount_high_usd": loop.amount_high_usd,
+        }
+        if self.firm_pairs is not None:
+            soft = any((hop.source, hop.target) not in self.firm_pairs for hop in loop.hops)
+            robustness["rests_on_ceilings"] = soft
+            if soft:
+                tail += "; rests on ceilings (no loop under firm amounts)"
         return Alert(
             id=stable_id("loop", *loop.entities),
             kind="circular_flow",
@@ -173,6 +192,7 @@ class LoopAlerts:
                 "length": loop.length,
                 "hops": [entry for entry, _ in parts],
                 **profile.as_dict(),
+                **robustness,
             },
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -40,6 +41,15 @@ from dealgraph.queries.flows.loops import (
 )
 from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD, StressNetwork, entity_sizes
 from dealgraph.queries.risk.vendor_financing import vendor_financing
+from dealgraph.queries.significance.robustness import (
+    HeadlineToFirm,
+    firm_pairs,
+    headline_to_firm,
+    with_p_values,
+)
+
+if TYPE_CHECKING:
+    from dealgraph.queries.significance.loop_significance import Significance
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,9 @@ class Options:
     limit: int = DEFAULT_LIMIT
     perspectives: tuple[str, ...] = PERSPECTIVES
     max_span_days: int | None = None  # only loops whose legs were signed within this span
+    significance_samples: int = 0  # degree-preserving shuffles to test the loops against
+    seed: int = 0  # of the shuffles
+    compare_firm: bool = False  # also set the largest findings under firm amounts beside
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,8 @@ class Analysis:
     loops: LoopSearch
     concentration: list[Concentration]
     alerts: list[Alert]
+    significance: Significance | None = None
+    firm: HeadlineToFirm | None = None
 
 
 def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
@@ -77,10 +92,30 @@ def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
         search = replace(search, loops=kept)
     found = _concentration(deals, options)
     names, source_of = _names(dataset), source_urls(dataset.deals)
-    to_alert = LoopAlerts(source_of, names)
+    to_alert = LoopAlerts(source_of, names, _firm_pairs(deals, options))
     alerts = [to_alert(loop, profiles[loop.entities]) for loop in search.loops]
     alerts += _other_alerts(dataset, deals, hop_map, found, options, names, source_of)
-    return Analysis(dataset, options, deals, hop_map, search, found, sort_alerts(alerts))
+    tested = None
+    if options.significance_samples:
+        from dealgraph.queries.significance.loop_significance import (
+            significance,  # scipy: only when asked
+        )
+
+        tested = significance(hop_map, options.significance_samples, options.seed,
+                              min(options.max_length, 5))  # fmt: skip
+        alerts = with_p_values(alerts, tested)
+    firm = None
+    if options.compare_firm and options.flow.amounts == "headline":
+        firm = headline_to_firm(dataset, options.flow, options.max_length)
+    return Analysis(
+        dataset, options, deals, hop_map, search, found, sort_alerts(alerts), tested, firm
+    )
+
+
+def _firm_pairs(deals: pd.DataFrame, options: Options) -> frozenset[tuple[str, str]] | None:
+    """Under headline amounts, the pairs a firm deal joins (to mark loops resting on
+    ceilings); under firm amounts every loop is firm already."""
+    return firm_pairs(deals) if options.flow.amounts == "headline" else None
 
 
 @dataclass
@@ -102,7 +137,7 @@ def stream_alerts(
     hop_map = hops(deals)
     terms = DealTerms(dataset.deals)
     names, source_of = _names(dataset), source_urls(dataset.deals)
-    to_alert = LoopAlerts(source_of, names)
+    to_alert = LoopAlerts(source_of, names, _firm_pairs(deals, options))
     found_loops = iter_loops(hop_map, options.max_length, options.min_amount)
     for searched, loop in enumerate(found_loops):
         if searched == options.limit:

@@ -5,7 +5,11 @@ Every analysis starts here, so "which deals are in force on a date" is decided o
 - a row that `supersedes` another replaces it from the newer row's date on (chains follow);
 - cancelled deals never count (a cancelled row that supersedes a deal cancels it);
 - rumored deals count only when asked (`include_rumored`), and only then replace others;
-- `kinds` keeps only deals of those kinds.
+- `kinds` keeps only deals of those kinds;
+- `amounts` is the basis: `headline` counts each deal's headline figure; `firm` counts only
+  money that is firm (status `closed`, or basis `committed`/`funded`) and of it only the firm
+  or up-front part (`amount_low_usd` where the source gives one, else `amount_usd`), so
+  "up to" ceilings and letters of intent drop out.
 - only money counts: a deal paid wholly in stock or in kind (`consideration`, a share swap)
   stays in the data (`dealgraph data`, the files, Neo4j) but is never in force here.
 A deal's value is `amount_usd`, else the low end of its range, else unknown (NaN); a mixed
@@ -21,6 +25,10 @@ import pandas as pd
 
 from dealgraph.graph.schema import SCHEMA
 
+AMOUNT_BASES = ("headline", "firm")
+FIRM_STATUSES = frozenset({"closed"})
+FIRM_BASES = frozenset({"committed", "funded"})
+
 
 @dataclass(frozen=True)
 class FlowFilter:
@@ -29,10 +37,16 @@ class FlowFilter:
     as_of: str | None = None
     kinds: frozenset[str] | None = None
     include_rumored: bool = False
+    amounts: str = "headline"
+
+    def __post_init__(self) -> None:
+        if self.amounts not in AMOUNT_BASES:
+            raise ValueError(f"amounts must be one of {', '.join(AMOUNT_BASES)}: {self.amounts!r}")
 
     def key(self) -> str:
         kinds = ",".join(sorted(self.kinds)) if self.kinds else "all"
-        return f"as_of={self.as_of or 'latest'};kinds={kinds};rumored={self.include_rumored}"
+        key = f"as_of={self.as_of or 'latest'};kinds={kinds};rumored={self.include_rumored}"
+        return key if self.amounts == "headline" else f"{key};amounts={self.amounts}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,8 @@ class Hop:
 
     `amount_usd` is the sum of the known deal values, None when no deal's value is known;
     `unknown_deal_ids` lists deals whose value is undisclosed (so the sum is a floor).
+    `amount_low_usd` and `amount_high_usd` add up the deals' ranges: each deal's firm or
+    up-front part (else its value) and its headline or high end (else its value).
     """
 
     source: str
@@ -49,6 +65,8 @@ class Hop:
     deal_ids: tuple[str, ...]
     kinds: tuple[str, ...]
     unknown_deal_ids: tuple[str, ...] = ()
+    amount_low_usd: float | None = None
+    amount_high_usd: float | None = None
 
 
 def check_date(text: str) -> str:
@@ -84,6 +102,31 @@ def deal_values(deals: pd.DataFrame) -> pd.Series:
     return values.where(~consideration.isin(SCHEMA.non_cash_considerations), 0.0)
 
 
+def firm_amounts(deals: pd.DataFrame) -> pd.DataFrame:
+    """Only the firm deals, each counting its firm part: `amount_usd` becomes `amount_low_usd`
+    where one is given (the headline stays readable as `headline_amount_usd`).
+
+    A committed deal of up to $40B with $15B up front counts $15B; a closed purchase of $60B
+    counts $60B; an announced letter of intent counts nothing.
+    """
+    firm = deals["status"].isin(FIRM_STATUSES) | deals["amount_basis"].isin(FIRM_BASES)
+    kept = deals[firm]
+    amount = kept["amount_low_usd"].where(kept["amount_low_usd"].notna(), kept["amount_usd"])
+    return kept.assign(headline_amount_usd=kept["amount_usd"], amount_usd=amount)
+
+
+def deal_ranges(deals: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each deal's low and high value: the firm part (`amount_low_usd`) and the headline
+    (`amount_usd`, or `amount_high_usd` for a range), each falling back on `deal_values`.
+    Under `--amounts firm` the headline is the one kept in `headline_amount_usd`."""
+    values = deal_values(deals)
+    headline = deals.get("headline_amount_usd", deals["amount_usd"])
+    cash = ~deals["consideration"].isin(("mixed", *SCHEMA.non_cash_considerations))
+    low = deals["amount_low_usd"].where(cash).fillna(values)
+    high = headline.fillna(deals["amount_high_usd"]).where(cash).fillna(values)
+    return low, high
+
+
 def deals_in_force(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataFrame:
     """The deals that count under `flow` (see the module docstring for the rules)."""
     spans = deal_spans(deals, flow)
@@ -109,6 +152,8 @@ def deal_spans(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataF
     kept = kept[~kept["consideration"].isin(SCHEMA.non_cash_considerations)]
     if flow.kinds is not None:
         kept = kept[kept["kind"].isin(flow.kinds)]
+    if flow.amounts == "firm":  # after `until`: a soft row still replaces a firm one
+        kept = firm_amounts(kept)
     if until.empty:  # the common case at scale: nothing superseded, nothing to look up
         return kept.assign(until="")
     ended = kept["id"].map(until).fillna("").astype("str")
@@ -134,10 +179,13 @@ def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
     ids = deals["id"].to_numpy()[order]
     kinds = deals["kind"].to_numpy()[order]
     values = deal_values(deals).to_numpy(dtype="float64")[order]
+    low, high = (r.to_numpy(dtype="float64")[order] for r in deal_ranges(deals))
     unknown = np.isnan(values)
     starts = np.flatnonzero(np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])])
     ends = np.r_[starts[1:], len(order)]
     sums = np.add.reduceat(np.where(unknown, 0.0, values), starts).tolist()
+    lows = np.add.reduceat(np.nan_to_num(low), starts).tolist()
+    highs = np.add.reduceat(np.nan_to_num(high), starts).tolist()
     known = np.add.reduceat(~unknown, starts).tolist()
     src_of, dst_of = src[starts].tolist(), dst[starts].tolist()
     id_list, kind_list, unknown_list = ids.tolist(), kinds.tolist(), unknown.tolist()
@@ -154,5 +202,7 @@ def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
             unknown_deal_ids=tuple(d for d, u in zip(deal_ids, unknown_list[a:b], strict=True) if u)
             if known[n] < b - a
             else (),
+            amount_low_usd=lows[n] if known[n] else None,
+            amount_high_usd=highs[n] if known[n] else None,
         )
     return result

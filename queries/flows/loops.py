@@ -38,8 +38,23 @@ class Loop:
         return None if any(a is None for a in amounts) else min(amounts)  # type: ignore[type-var]
 
     @property
+    def amount_low_usd(self) -> float | None:
+        """The smallest hop counting each deal's firm or up-front part."""
+        return _smallest(hop.amount_low_usd for hop in self.hops)
+
+    @property
+    def amount_high_usd(self) -> float | None:
+        """The smallest hop counting each deal's headline (or high end)."""
+        return _smallest(hop.amount_high_usd for hop in self.hops)
+
+    @property
     def deal_ids(self) -> tuple[str, ...]:
         return tuple(d for hop in self.hops for d in hop.deal_ids)
+
+
+def _smallest(amounts) -> float | None:
+    found = list(amounts)
+    return None if any(a is None for a in found) else min(found)
 
 
 @dataclass(frozen=True)

@@ -571,6 +571,10 @@
   }
 
   fillAlerts("loops", "loop-count", data.alerts.loops, data.alerts.loops_not_listed);
+  if (data.significance) {  // against degree-preserving shuffles (docs/risk.md, Significance)
+    byId("loop-significance").textContent = "Against chance: " + data.significance;
+    byId("loop-significance").hidden = false;
+  }
   fillAlerts("concentration", "concentration-count", data.alerts.concentration, data.alerts.concentration_not_listed);
 
   /** Grey out the alerts the filters break: a loop with a hop whose deals are all hidden,

@@ -1,0 +1,103 @@
+"""`dealgraph significance`, `--amounts` on the commands, and what `analyze` adds."""
+
+import csv
+import io
+import json
+
+import pytest
+from conftest import deal, entity
+from risk_data import run
+
+from dealgraph.loaders import load_dataset
+from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
+from dealgraph.queries.significance.loop_significance import significance, significance_dict
+
+
+@pytest.fixture
+def loop_data(make_data):
+    # a <-> b: 30B equity out, 12B purchases back; c <-> d: 2B/1B.
+    return make_data(
+        [
+            deal("e1", "a", "b", "equity", "30B", date="2024-03-01"),
+            deal("p1", "b", "a", "purchase", "12B", date="2025-02-01"),
+            deal("x1", "c", "d", "cloud_contract", "2B", date="2025-01-01"),
+            deal("x2", "d", "c", "equity", "1B", date="2025-01-01"),
+        ],
+        [entity("a", name="Alpha"), entity("b", name="Beta"), entity("c"), entity("d")],
+    )
+
+
+def test_json_is_the_library_result_and_the_same_seed_gives_the_same_bytes():
+    args = ("significance", "--samples", "40", "--seed", "3", "--format", "json")
+    first, second = run(*args), run(*args)
+    assert first.stdout == second.stdout
+    found = json.loads(first.stdout)
+    expected = significance(hops(deals_in_force(load_dataset().deals)), 40, 3, 5)
+    assert found == json.loads(json.dumps(significance_dict(expected)))
+    assert [r["length"] for r in found["loops_by_length"]] == [2, 3, 4, 5]
+    assert set(found["loops_by_length"][0]) == {
+        "length", "observed", "null_mean", "null_sd", "z", "p_value"
+    }  # fmt: skip
+    assert set(found["entities"][0]) == {"entity", "loops", "null_mean", "p_value", "q_value"}
+    assert {"total", "circulating_usd", "circularity"} <= set(found)
+    assert first.stderr.strip() == expected.summary()
+    assert run(*args[:-2], "--seed", "4", "--format", "json").stdout != first.stdout
+
+
+def test_csv_has_a_row_per_length_figure_and_entity():
+    result = run("significance", "--samples", "20", "--max-length", "3", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    scopes = [r["scope"] for r in rows]
+    assert scopes[:5] == ["length", "length", "total", "circulating_usd", "circularity"]
+    assert set(scopes[5:]) == {"entity"} and len(scopes) > 5
+    assert all(0 < float(r["p_value"]) <= 1 for r in rows)
+
+
+def test_bad_arguments_are_one_line_and_exit_2():
+    result = run("significance", "--samples", "0", ok=False)
+    assert result.exit_code == 2 and "--samples" in result.output
+    result = run("loops", "--amounts", "ceiling", ok=False)
+    assert result.exit_code == 2 and "--amounts" in result.output
+
+
+def test_amounts_firm_reaches_every_analysis(make_data):
+    data = make_data(
+        [
+            deal("up-to", "a", "b", kind="equity", amount="40", amount_low_usd="15",
+                 amount_basis="committed", consideration="cash"),
+            deal("bought", "b", "a", amount="60", status="closed"),
+        ]
+    )  # fmt: skip
+    headline = json.loads(run("loops", "--data", data, "--format", "json").stdout)
+    firm = json.loads(run("loops", "--data", data, "--amounts", "firm", "--format", "json").stdout)
+    assert [r["amount_usd"] for r in headline] == [40.0]
+    assert [r["amount_usd"] for r in firm] == [15.0]
+    assert (firm[0]["amount_low_usd"], firm[0]["amount_high_usd"]) == (15.0, 40.0)
+    for command in (("concentration",), ("stress", "--shock", "a"), ("circularity",),
+                    ("significance", "--samples", "5")):  # fmt: skip
+        h = run(*command, "--data", data, "--format", "json").stdout
+        f = run(*command, "--data", data, "--amounts", "firm", "--format", "json").stdout
+        assert h != f, command
+
+
+def test_analyze_writes_significance_json_and_prints_the_line(loop_data, tmp_path):
+    out = tmp_path / "out"
+    result = run("analyze", "--data", loop_data, "--out", out, "--samples", "30")
+    found = json.loads((out / "significance.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "significance.json" in json.dumps(manifest)
+    assert found["samples"] == 30
+    assert found["summary"] in result.output
+    assert "Firm money only:" in result.output
+    alerts = json.loads((out / "alerts.json").read_text())
+    by_length = {r["length"]: r["p_value"] for r in found["loops_by_length"]}
+    for alert in alerts:
+        if alert["kind"] == "circular_flow":
+            assert alert["details"]["p_value"] == by_length[len(alert["entities"])]
+
+
+def test_significance_of_the_bundled_data_under_firm_amounts():
+    flow = FlowFilter(amounts="firm")
+    result = run("significance", "--amounts", "firm", "--samples", "20", "--format", "json")
+    expected = significance(hops(deals_in_force(load_dataset().deals, flow)), 20, 0, 5)
+    assert json.loads(result.stdout)["total"]["observed"] == expected.total.observed
