@@ -1,0 +1,80 @@
+"""`analyze`, the main job: alerts (JSON and CSV) and the map into one folder, a summary.
+
+The folder is filled in a temporary one and moved in whole, its manifest last
+(`output_set`); with --neo4j the loops and concentration figures are written back to the
+graph too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dealgraph.api import DealGraph
+from dealgraph.atomic_files import write_atomically
+from dealgraph.cli.findings import ALERT_COLUMNS
+from dealgraph.cli.neo4j_options import write_findings
+from dealgraph.cli.options import (
+    data_options,
+    filter_options,
+    open_graph,
+    print_out,
+    render,
+    user_errors,
+    warn_if_cut,
+)
+from dealgraph.output_set import MANIFEST, output_set
+from dealgraph.queries.findings.alerts import SEVERITIES
+
+
+@click.command("analyze")
+@data_options
+@filter_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dealgraph-out"),
+    show_default=True,
+    help="Folder for alerts.json, alerts.csv and map.html, and manifest.json, written last.",
+)
+@user_errors
+def analyze_command(data, out: Path, **filters) -> None:
+    """The main job: find loops and concentration, write alerts and the map, summarise."""
+    graph = open_graph(data)
+    rows = graph.alert_rows(**filters)  # the analysis is kept: the map reuses it
+    warn_if_cut(rows.result)
+    with output_set(out, ("alerts.json", "alerts.csv", "map.html")) as staging:
+        write_atomically(staging / "alerts.json", render(rows, "json"))
+        write_atomically(
+            staging / "alerts.csv",
+            render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS),
+        )
+        graph.map(**filters).save(staging / "map.html")
+    print_out(summary(graph, filters, out))
+    if note := write_findings(rows.result):  # with --neo4j: loops and figures into the graph
+        print_out(note)
+
+
+def summary(graph: DealGraph, filters: dict, out: Path) -> str:
+    analysis = graph.analysis(**filters)
+    counts = {s: sum(a.severity == s for a in analysis.alerts) for s in reversed(SEVERITIES)}
+    cut = " (search cut at --limit)" if analysis.loops.truncated else ""
+    lines = [
+        f"{len(analysis.dataset.entities)} entities, {len(analysis.deals)} deals in force "
+        f"(of {len(analysis.dataset.deals)}), {len(analysis.hops)} money flows",
+        f"{len(analysis.loops.loops)} loops{cut}, "
+        f"{len(analysis.alerts)} alerts: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
+        "",
+        "Largest loops:",
+    ]
+    lines += [f"  {row['amount']:>12}  {row['path']}" for row in graph.loop_rows(**filters)[:5]]
+    lines += ["", "Most concentrated:"]
+    conc = [a for a in analysis.alerts if a.kind == "concentration"][:5]
+    lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
+    lines += [
+        "",
+        f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'} and {out / 'map.html'} "
+        f"({out / MANIFEST} last)",
+    ]
+    return "\n".join(lines)
