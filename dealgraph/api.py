@@ -476,11 +476,12 @@ def _scalars(record: dict) -> dict:
 @dataclass(frozen=True)
 class Map:
     """An offline HTML map: `.html` is the page, `.save(path)` writes it, and Jupyter shows
-    it in an iframe whose `srcdoc` holds the page (as branca's Figure does)."""
+    it in an iframe whose `srcdoc` holds the page, sized as branca's Figure (folium's) is:
+    `width` wide, its height `ratio` of that width (a padding-bottom box), so it scales."""
 
     html: str
     width: str = "100%"
-    height: int = 600
+    ratio: str = "60%"
 
     def save(self, path: str | Path) -> Path:
         from dealgraph.atomic_files import write_atomically
@@ -490,8 +491,10 @@ class Map:
         return path
 
     def _repr_html_(self) -> str:
+        width, ratio = html.escape(self.width, quote=True), html.escape(self.ratio, quote=True)
         return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" width="{self.width}" '
-            f'height="{self.height}" style="border:none" '
-            'sandbox="allow-scripts" loading="lazy"></iframe>'
+            f'<div style="width:{width};"><div style="position:relative;width:100%;height:0;'
+            f'padding-bottom:{ratio};"><iframe srcdoc="{html.escape(self.html, quote=True)}" '
+            'style="position:absolute;width:100%;height:100%;left:0;top:0;border:none;" '
+            'sandbox="allow-scripts" allowfullscreen></iframe></div></div>'
         )
