@@ -181,7 +181,17 @@ class DealGraph:
         return flow
 
     # -- loops, concentration, alerts -------------------------------------------------
-    def analysis(
+    def analysis(self, **filters) -> Analysis:
+        """The whole analysis (`dealgraph analyze`'s) as plain data, for the map and rows
+        (keywords: `options`'s). The last one is kept, so rows and the map of the same
+        filters search once."""
+        options = self.options(**filters)
+        if options not in self._last:
+            self._last.clear()
+            self._last[options] = analyze(self.dataset, options)
+        return self._last[options]
+
+    def options(
         self,
         *,
         max_length: int = DEFAULT_MAX_LENGTH,
@@ -191,27 +201,8 @@ class DealGraph:
         as_of: str | None = None,
         kinds: list[str] | None = None,
         include_rumored: bool | None = None,
-    ) -> Analysis:
-        """The whole analysis (`dealgraph analyze`'s) as plain data, for the map and rows.
-        The last one is kept, so rows and the map of the same filters search once."""
-        options = self._options(
-            max_length, min_amount, limit, max_span, as_of, kinds, include_rumored
-        )
-        if options not in self._last:
-            self._last.clear()
-            self._last[options] = analyze(self.dataset, options)
-        return self._last[options]
-
-    def _options(
-        self,
-        max_length: int = DEFAULT_MAX_LENGTH,
-        min_amount: str | float | None = None,
-        limit: int = DEFAULT_LIMIT,
-        max_span: str | int | None = None,
-        as_of: str | None = None,
-        kinds: list[str] | None = None,
-        include_rumored: bool | None = None,
     ) -> Options:
+        """The analysis these filters ask for: every loop question takes these keywords."""
         return Options(
             flow=self._flow(as_of, kinds, include_rumored),
             max_length=max_length,
@@ -226,7 +217,7 @@ class DealGraph:
         return Rows(result_rows.loop_rows(analysis), result=analysis)
 
     def loops(self, **filters) -> pd.DataFrame:
-        """Circular flows, one row per loop, largest first (see `analysis` for keywords)."""
+        """Circular flows, one row per loop, largest first (see `options` for keywords)."""
         return frame(self.loop_rows(**filters))
 
     def concentration_rows(
@@ -255,7 +246,7 @@ class DealGraph:
         stays flat however many there are (`report` counts them and says if cut)."""
         from dealgraph.queries.findings.analysis import stream_alerts
 
-        for alert in stream_alerts(self.dataset, self._options(**filters), report):
+        for alert in stream_alerts(self.dataset, self.options(**filters), report):
             yield alert.as_dict()
 
     def alerts(self, **filters) -> pd.DataFrame:
