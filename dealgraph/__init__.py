@@ -8,6 +8,8 @@ The API (`load`, `DealGraph`, `Map`) is imported on first use, so `import dealgr
 the CLI's start-up) stays cheap.
 """
 
+import sys as _sys
+from importlib.machinery import PathFinder as _PathFinder
 from pathlib import Path as _Path
 
 __version__ = "0.1.0"
@@ -15,12 +17,28 @@ __all__ = ["DealGraph", "Map", "load"]
 
 # In a clone, graph/, loaders/, queries/ and viz/ sit beside this folder and pyproject.toml
 # maps them into `dealgraph.*`. Run from the clone's root, this folder shadows the installed
-# package, so its subpackages are looked up at the root too; an installed copy has them inside.
+# package, so those four (and only those: not tests/ or scripts/) are found at the root; an
+# installed copy has them inside.
+_SUBPACKAGES = ("graph", "loaders", "queries", "viz")
 _root = _Path(__file__).resolve().parent.parent
+
+
+class _CloneSubpackages:
+    """Finds `dealgraph.graph` etc. in the clone's root folders, and no other name."""
+
+    names = frozenset(f"{__name__}.{name}" for name in _SUBPACKAGES)
+
+    @classmethod
+    def find_spec(cls, name: str, path=None, target=None):
+        if name not in cls.names:
+            return None
+        return _PathFinder.find_spec(name, [str(_root)])
+
+
 if not (_Path(__file__).resolve().parent / "graph").is_dir() and all(
-    (_root / name / "__init__.py").is_file() for name in ("graph", "loaders", "queries", "viz")
+    (_root / name / "__init__.py").is_file() for name in _SUBPACKAGES
 ):
-    __path__.append(str(_root))
+    _sys.meta_path.insert(0, _CloneSubpackages)
 
 
 def __getattr__(name: str):

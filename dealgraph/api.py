@@ -7,15 +7,18 @@
     ['id', 'length', 'entities', 'path']
 
 Every method returns a DataFrame with the rows of `dealgraph <command> --format json` (same
-ids, same fields), so a notebook and the shell agree. Entity arguments take an id, a name or
-an alias in any case. `as_of`, `kinds` and `include_rumored` can be set once (`ds.as_of(...)`,
-`ds.where(...)`) or given to any call.
+ids, same fields), so a notebook and the shell agree: each command is one call of the
+`<name>_rows` method behind the frame (a `Rows` list, with the notes the command prints on
+stderr in `.notes` and the query's result in `.result`) and a renderer. Entity arguments
+take an id, a name or an alias in any case. `as_of`, `kinds` and `include_rumored` can be
+set once (`ds.as_of(...)`, `ds.where(...)`) or given to any call.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +30,7 @@ from dealgraph.errors import DealgraphError
 from dealgraph.graph.entity_names import resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.loaders import BUNDLED, load_dataset
-from dealgraph.queries.findings.analysis import Analysis, Options, analyze
+from dealgraph.queries.findings.analysis import Analysis, Options, StreamReport, analyze
 from dealgraph.queries.flows.flow import (
     AMOUNT_BASES,
     FlowFilter,
@@ -40,7 +43,7 @@ from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
 if TYPE_CHECKING:
     from dealgraph.queries.significance.loop_significance import Significance
 
-__all__ = ["DealGraph", "Map", "load"]
+__all__ = ["DealGraph", "Map", "Rows", "load"]
 
 
 def load(*paths: str | Path, neo4j: object = False) -> DealGraph:
@@ -103,9 +106,22 @@ def _span(value: str | int | None) -> int | None:
         raise DealgraphError(f"max_span: {exc}") from None
 
 
+class Rows(list):
+    """The rows of one answer (what `--format json` prints), with `notes` (lines about the
+    numbers' basis, printed on stderr by the CLI) and `result` (the query's own result)."""
+
+    def __init__(self, rows=(), notes: list[str] | None = None, result: object = None):
+        super().__init__(rows)
+        self.notes = notes or []
+        self.result = result
+
+
 def frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows as a DataFrame; lists (deal ids, hops) stay lists in their cells."""
-    return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    """Rows as a DataFrame; lists (deal ids, hops) stay lists in their cells, and the rows'
+    notes go to `frame.attrs["notes"]`."""
+    table = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    table.attrs["notes"] = list(getattr(rows, "notes", []))
+    return table
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,8 @@ class DealGraph:
     dataset: DataSet
     flow: FlowFilter = FlowFilter()
     bundled: bool = False
+    # The last analysis, by its options: loops, alerts and the map of one filter search once.
+    _last: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- the data, as loaded ------------------------------------------------------------
     @property
@@ -129,9 +147,10 @@ class DealGraph:
     def financials(self) -> pd.DataFrame | None:
         return self.dataset.financials
 
-    def entity(self, text: str) -> str:
-        """The id of the entity an id, name or alias (any case) names."""
-        return resolve_entity(self.entities, text, "entity")
+    def entity(self, text: str, argument: str = "entity") -> str:
+        """The id of the entity an id, name or alias (any case) names (`argument` names it
+        in the error)."""
+        return resolve_entity(self.entities, text, argument)
 
     # -- filters --------------------------------------------------------------------------
     def as_of(self, date: str) -> DealGraph:
@@ -181,7 +200,17 @@ class DealGraph:
         return flow
 
     # -- loops, concentration, alerts -------------------------------------------------
-    def analysis(
+    def analysis(self, **filters) -> Analysis:
+        """The whole analysis (`dealgraph analyze`'s) as plain data, for the map and rows
+        (keywords: `options`'s). The last one is kept, so rows and the map of the same
+        filters search once."""
+        options = self.options(**filters)
+        if options not in self._last:
+            self._last.clear()
+            self._last[options] = analyze(self.dataset, options)
+        return self._last[options]
+
+    def options(
         self,
         *,
         max_length: int = DEFAULT_MAX_LENGTH,
@@ -194,12 +223,14 @@ class DealGraph:
         amounts: str | None = None,
         samples: int = 0,
         seed: int = 0,
-    ) -> Analysis:
-        """The whole analysis (`dealgraph analyze`'s) as plain data, for the map and rows.
+        compare_firm: bool | None = None,
+    ) -> Options:
+        """The analysis these filters ask for: every loop question takes these keywords.
 
-        `samples`: test the loops against that many degree-preserving shuffles (`analyze`
-        uses 1,000) and set the largest findings under firm amounts beside the headline."""
-        options = Options(
+        `amounts`: `headline` or `firm`; `samples`: test the loops against that many
+        degree-preserving shuffles; `compare_firm` (by default when `samples` is given): set
+        the largest findings under firm amounts beside the headline."""
+        return Options(
             flow=self._flow(as_of, kinds, include_rumored, amounts),
             max_length=max_length,
             min_amount=_amount(min_amount),
@@ -207,9 +238,8 @@ class DealGraph:
             max_span_days=_span(max_span),
             significance_samples=samples,
             seed=seed,
-            compare_firm=samples > 0,
+            compare_firm=samples > 0 if compare_firm is None else compare_firm,
         )
-        return analyze(self.dataset, options)
 
     def significance(
         self,
@@ -234,23 +264,25 @@ class DealGraph:
         return significance(hop_map, samples, seed, max_length, keep_reciprocity,
                             shuffle_amounts, progress=progress)  # fmt: skip
 
-    def loop_rows(self, **filters) -> list[dict]:
+    def loop_rows(self, **filters) -> Rows:
         """`dealgraph loops --format json`: largest first, with timing and firmness."""
-        return result_rows.loop_rows(self.analysis(**filters))
+        analysis = self.analysis(**filters)
+        return Rows(result_rows.loop_rows(analysis), result=analysis)
 
     def loops(self, **filters) -> pd.DataFrame:
-        """Circular flows, one row per loop, largest first (see `analysis` for keywords)."""
+        """Circular flows, one row per loop, largest first (see `options` for keywords)."""
         return frame(self.loop_rows(**filters))
 
     def concentration_rows(
         self, by: str | None = None, entity: str | None = None, **filters
-    ) -> list[dict]:
+    ) -> Rows:
         from dealgraph.queries.dependence.concentration import PERSPECTIVES
 
         if by is not None and by not in PERSPECTIVES:
             raise DealgraphError(f"by: {by!r} is not one of {', '.join(PERSPECTIVES)}")
         wanted = resolve_entity(self.entities, entity, "entity") if entity else None
-        return result_rows.concentration_rows(self.analysis(**filters), by, wanted)
+        analysis = self.analysis(**filters)
+        return Rows(result_rows.concentration_rows(analysis, by, wanted), result=analysis)
 
     def concentration(
         self, by: str | None = None, entity: str | None = None, **filters
@@ -258,8 +290,17 @@ class DealGraph:
         """Each entity's customers, suppliers and funders with HHI (`by` picks one)."""
         return frame(self.concentration_rows(by, entity, **filters))
 
-    def alert_rows(self, **filters) -> list[dict]:
-        return result_rows.alert_rows(self.analysis(**filters))
+    def alert_rows(self, **filters) -> Rows:
+        analysis = self.analysis(**filters)
+        return Rows(result_rows.alert_rows(analysis), result=analysis)
+
+    def iter_alerts(self, report: StreamReport | None = None, **filters) -> Iterator[dict]:
+        """The alert rows as the loop search finds them, loops first, nothing kept: memory
+        stays flat however many there are (`report` counts them and says if cut)."""
+        from dealgraph.queries.findings.analysis import stream_alerts
+
+        for alert in stream_alerts(self.dataset, self.options(**filters), report):
+            yield alert.as_dict()
 
     def alerts(self, **filters) -> pd.DataFrame:
         """Findings with severity and sources, as `dealgraph alerts`."""
@@ -272,58 +313,105 @@ class DealGraph:
     def _in_force(self, flow: FlowFilter) -> pd.DataFrame:
         return deals_in_force(self.deals, flow)
 
+    def vendor_financing_rows(
+        self, min_amount: str | float | None = None, direct_only: bool = False, **flow
+    ) -> Rows:
+        from dealgraph.queries.risk.vendor_financing import vendor_financing
+
+        found = vendor_financing(self._in_force(self._flow(**flow)), via=not direct_only)
+        rows = result_rows.vendor_financing_rows(found, self._names(), _amount(min_amount))
+        return Rows(rows, result=found)
+
     def vendor_financing(
         self, min_amount: str | float | None = None, direct_only: bool = False, **flow
     ) -> pd.DataFrame:
         """Sellers funding their own customers, as `dealgraph vendor-financing`."""
-        from dealgraph.queries.risk.vendor_financing import vendor_financing
+        return frame(self.vendor_financing_rows(min_amount, direct_only, **flow))
 
-        found = vendor_financing(self._in_force(self._flow(**flow)), via=not direct_only)
-        return frame(result_rows.vendor_financing_rows(found, self._names(), _amount(min_amount)))
-
-    def exposure(self, entity: str, **flow) -> pd.DataFrame:
-        """Everything `entity` committed and received, next to its size."""
+    def exposure_rows(self, entity: str, **flow) -> Rows:
         from dealgraph.queries.dependence.exposure import exposure
 
         wanted = resolve_entity(self.entities, entity, "entity")
         flow_filter = self._flow(**flow)
         found = exposure(self._in_force(flow_filter), wanted, self.financials, flow_filter.as_of)
-        return frame(result_rows.exposure_rows(found, self._names()))
+        names = self._names()
+        note = _size_note(names.get(wanted, wanted), found)
+        return Rows(result_rows.exposure_rows(found, names), [note], found)
 
-    def funding(self, entity: str | None = None, **flow) -> pd.DataFrame:
-        """Capex against operating cash flow, and the money raised, per entity and year."""
+    def exposure(self, entity: str, **flow) -> pd.DataFrame:
+        """Everything `entity` committed and received, next to its size."""
+        return frame(self.exposure_rows(entity, **flow))
+
+    def funding_rows(self, entity: str | None = None, **flow) -> Rows:
         from dealgraph.queries.dependence.funding import capex_funding
 
         wanted = resolve_entity(self.entities, entity, "entity") if entity else None
         flow_filter = self._flow(**flow)
         years = capex_funding(self._in_force(flow_filter), self.financials, flow_filter.as_of)
-        return frame(result_rows.funding_rows(years, self._names(), wanted))
+        notes = []
+        if self.financials is None:
+            notes.append("No financials file in this data set: nothing to compare.")
+        return Rows(result_rows.funding_rows(years, self._names(), wanted), notes, years)
 
-    def stress(self, shocks: dict[str, float], threshold: float | None = None, **flow):
-        """What breaks if these entities stop paying these fractions of their outflows."""
+    def funding(self, entity: str | None = None, **flow) -> pd.DataFrame:
+        """Capex against operating cash flow, and the money raised, per entity and year."""
+        return frame(self.funding_rows(entity, **flow))
+
+    def stress_rows(self, shocks: dict[str, float], threshold: float | None = None, **flow) -> Rows:
         from dealgraph.queries.dependence.figures import latest
+        from dealgraph.queries.findings.alerts import format_usd
         from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD, stress
 
         given = {resolve_entity(self.entities, k, "shock"): float(v) for k, v in shocks.items()}
         for name, share in given.items():
             if not 0 < share <= 1:
                 raise DealgraphError(f"shock {name!r}: the fraction must be above 0, at most 1")
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         flow_filter = self._flow(**flow)
         revenue = latest(self.financials, "revenue_usd", flow_filter.as_of)
-        result = stress(
-            hops(self._in_force(flow_filter)),
-            given,
-            revenue,
-            DEFAULT_THRESHOLD if threshold is None else threshold,
+        result = stress(hops(self._in_force(flow_filter)), given, revenue, threshold)
+        note = (
+            f"{len(result.hits) - len(given)} entities hit, {len(result.distressed)} distressed "
+            f"in {result.rounds} rounds; {format_usd(result.loss_usd)} lost by the others; "
+            f"DebtRank {result.debtrank:.3f} (threshold {threshold:g})"
         )
-        return frame(result_rows.stress_rows(result, self._names()))
+        return Rows(result_rows.stress_rows(result, self._names()), [note], result)
 
-    def circularity(self, **flow) -> pd.DataFrame:
-        """Finn's cycling index: the market row first, then one row per entity."""
+    def stress(self, shocks: dict[str, float], threshold: float | None = None, **flow):
+        """What breaks if these entities stop paying these fractions of their outflows."""
+        return frame(self.stress_rows(shocks, threshold, **flow))
+
+    def circularity_rows(self, **flow) -> Rows:
         from dealgraph.queries.flows.circularity import circularity
 
         found = circularity(hops(self._in_force(self._flow(**flow))))
-        return frame(result_rows.circularity_rows(found, self._names()))
+        notes = []
+        if found.estimated:
+            guessed = sum(e.estimated for e in found.entities)
+            notes.append(
+                f"Estimated: {guessed:,} of {len(found.entities):,} entities sit in components "
+                "too large to invert exactly; their shares (and the index) are modelled, "
+                "cycling_share_stderr gives each one's standard error (see docs/risk.md)."
+            )
+        return Rows(result_rows.circularity_rows(found, self._names()), notes, found)
+
+    def circularity(self, **flow) -> pd.DataFrame:
+        """Finn's cycling index: the market row first, then one row per entity."""
+        return frame(self.circularity_rows(**flow))
+
+    def timeline_rows(
+        self,
+        start: str | None = None,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        min_amount: str | float | None = None,
+        limit: int = DEFAULT_LIMIT,
+        **flow,
+    ) -> Rows:
+        from dealgraph.queries.flows.timeline import timeline
+
+        flow_filter, first = self._flow(**flow), _date(start, "start")
+        quarters = timeline(self.deals, flow_filter, first, max_length, _amount(min_amount), limit)
+        return Rows(result_rows.timeline_rows(quarters), result=quarters)
 
     def timeline(
         self,
@@ -334,11 +422,7 @@ class DealGraph:
         **flow,
     ) -> pd.DataFrame:
         """Quarter by quarter: new commitments by kind, money going round."""
-        from dealgraph.queries.flows.timeline import timeline
-
-        flow_filter, first = self._flow(**flow), _date(start, "start")
-        quarters = timeline(self.deals, flow_filter, first, max_length, _amount(min_amount), limit)
-        return frame(result_rows.timeline_rows(quarters))
+        return frame(self.timeline_rows(start, max_length, min_amount, limit, **flow))
 
     # -- graph and map -----------------------------------------------------------------
     def to_networkx(self, **flow) -> nx.MultiDiGraph:
@@ -417,6 +501,20 @@ class DealGraph:
         return f"<table><caption>dealgraph data set</caption>{cells}</table>"
 
 
+def _size_note(name: str, found) -> str:
+    """The company figures an exposure is measured against, each with its period and source."""
+    from dealgraph.queries.dependence.exposure import SIZE_FIELDS
+    from dealgraph.queries.findings.alerts import format_usd
+
+    known = [
+        f"{field.removesuffix('_usd').replace('_', ' ')} {format_usd(f.value)} ({f.period}, "
+        f"{f.source_url})"
+        for field in SIZE_FIELDS
+        if (f := found.size.get(field))
+    ]
+    return f"{name}: " + ("; ".join(known) if known else "no company figures in the data set")
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     frame = frame.reset_index(drop=True)
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
@@ -441,11 +539,12 @@ def _scalars(record: dict) -> dict:
 @dataclass(frozen=True)
 class Map:
     """An offline HTML map: `.html` is the page, `.save(path)` writes it, and Jupyter shows
-    it in an iframe whose `srcdoc` holds the page (as branca's Figure does)."""
+    it in an iframe whose `srcdoc` holds the page, sized as branca's Figure (folium's) is:
+    `width` wide, its height `ratio` of that width (a padding-bottom box), so it scales."""
 
     html: str
     width: str = "100%"
-    height: int = 600
+    ratio: str = "60%"
 
     def save(self, path: str | Path) -> Path:
         from dealgraph.atomic_files import write_atomically
@@ -455,8 +554,10 @@ class Map:
         return path
 
     def _repr_html_(self) -> str:
+        width, ratio = html.escape(self.width, quote=True), html.escape(self.ratio, quote=True)
         return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" width="{self.width}" '
-            f'height="{self.height}" style="border:none" '
-            'sandbox="allow-scripts" loading="lazy"></iframe>'
+            f'<div style="width:{width};"><div style="position:relative;width:100%;height:0;'
+            f'padding-bottom:{ratio};"><iframe srcdoc="{html.escape(self.html, quote=True)}" '
+            'style="position:absolute;width:100%;height:100%;left:0;top:0;border:none;" '
+            'sandbox="allow-scripts" allowfullscreen></iframe></div></div>'
         )

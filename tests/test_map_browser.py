@@ -477,3 +477,30 @@ def test_the_alerts_panel_shows_the_significance_line(map_page, bundled, tmp_pat
     assert line.is_visible()
     assert line.inner_text() == "Against chance: " + tested.significance.summary()
     assert_clean(map_page)
+
+
+def test_the_notebook_display_draws_the_map_inside_its_iframe(map_page, tmp_path):
+    import dealgraph
+
+    ds = dealgraph.load()
+    cell = ds.map(focus="openai", hops=1)._repr_html_()
+    page_file = tmp_path / "notebook.html"
+    page_file.write_text(f"<!doctype html><html><body style='width:1000px'>{cell}</body></html>",
+                         encoding="utf-8")  # fmt: skip
+    page = map_page.page
+    page.goto(page_file.resolve().as_uri())
+    frame = next(f for f in page.frames if f != page.main_frame)
+    deadline = 200
+    while not frame.evaluate("document.documentElement.dataset.ready === 'true'"):
+        deadline -= 1
+        assert deadline > 0, "the map in the iframe never drew"
+        page.wait_for_timeout(50)
+    box = page.locator("iframe").bounding_box()
+    assert box["width"] == 1000 and box["height"] == 600  # 100% wide, 60% of that high
+    canvas = frame.evaluate("(c => c && [c.width, c.height])(document.querySelector('canvas'))")
+    assert canvas and canvas[0] > 0 and canvas[1] > 0
+    graph = ds.to_networkx().to_undirected()
+    around = {"openai", *graph.neighbors("openai")}
+    assert set(frame.evaluate("dealgraph.data.entities.map(e => e.id)")) == around
+    map_page.screenshot("notebook-map")
+    assert_clean(map_page)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dealgraph.cli.options import data_options, open_dataset, print_out, user_errors
-from dealgraph.cli.render import to_json
-from dealgraph.loaders import load_dataset
+from dealgraph.api import load
+from dealgraph.cli.options import data_options, open_graph, print_out, to_json, user_errors
 
 
 @click.command("validate")
@@ -14,7 +13,7 @@ from dealgraph.loaders import load_dataset
 @user_errors
 def validate(paths: tuple[str, ...]) -> None:
     """Check a data set (folders or files) and print what it holds; change nothing."""
-    dataset = load_dataset(paths)
+    dataset = load(*paths).dataset
     kinds = dataset.deals["kind"].value_counts().sort_index()
     print_out(
         f"OK: {len(dataset.entities)} entities, {len(dataset.deals)} deals "
@@ -40,11 +39,8 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
 
     Copy the files, add your own rows, and stack them: --data bundled --data ./mine.
     """
-    from dealgraph.loaders.dataset import BUNDLED, bundled_about
-    from dealgraph.queries.inventory import describe
-
-    about = bundled_about() if BUNDLED in (data or (BUNDLED,)) else None
-    summary = describe(open_dataset(data), about)
+    summary = open_graph(data).summary()
+    about = summary["about"]
     if fmt == "json":
         print_out(to_json(summary, indent=True))
         return

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import click
 
-from dealgraph.cli.findings import focus_options, run_analysis
+from dealgraph.cli.map import focus_options
 from dealgraph.cli.options import (
     UserError,
     data_options,
     filter_options,
+    open_graph,
     print_out,
-    resolve_entity,
     user_errors,
+    warn_if_cut,
 )
 
 
@@ -35,10 +36,10 @@ from dealgraph.cli.options import (
     help="The picture to write: NAME.svg or NAME.png (300 dpi).",
 )
 @user_errors
-def picture_command(output, wheel, loop_id, focus, hops, **options) -> None:
+def picture_command(data, output, wheel, loop_id, focus, hops, **filters) -> None:
     """Static pictures for print: the deal wheel of the graph (or of --focus ENTITY --hops K),
     or one loop with its amounts, dates and sources."""
-    from dealgraph.viz.pictures import FORMATS, loop_picture, wheel_picture, write_picture
+    from dealgraph.viz.pictures import FORMATS, write_picture
 
     if wheel == (loop_id is not None):
         raise UserError("Error: give one of --wheel or --loop ID")
@@ -46,11 +47,8 @@ def picture_command(output, wheel, loop_id, focus, hops, **options) -> None:
         raise UserError("Error: --focus draws a wheel: use it with --wheel, not --loop")
     if output.suffix.lower() not in FORMATS:
         raise UserError(f"Error: -o {str(output)!r}: the name must end in .svg or .png")
-    analysis = run_analysis(**options)
-    if wheel:
-        if focus is not None:
-            focus = resolve_entity(analysis.dataset.entities, focus, "--focus")
-        picture = wheel_picture(analysis, focus=focus, hops=hops)
-    else:
-        picture = loop_picture(analysis, loop_id)
+    graph = open_graph(data)
+    wanted = graph.entity(focus, "--focus") if focus is not None else None
+    warn_if_cut(graph.analysis(**filters))  # kept: the picture below searches no further
+    picture = graph.picture(loop_id, focus=wanted, hops=hops, **filters)
     print_out(f"Wrote {write_picture(picture, output)}")

@@ -1,7 +1,7 @@
 """The risk commands: vendor financing, exposure, capex funding, stress, circularity, timeline.
 
-Each loads the data set like every other command (`--data`, or `--neo4j`), makes one library
-call and renders rows through `emit`. A short note about the numbers' basis (the figures
+Each builds a `DealGraph` like every other command (`--data`, or `--neo4j`), asks it one
+question and renders its rows through `emit`. A short note about the numbers' basis (the figures
 used, the cascade's DebtRank) goes to stderr, so JSON and CSV on stdout stay clean.
 """
 
@@ -20,30 +20,14 @@ from dealgraph.cli.options import (
     emit,
     filter_options,
     format_option,
-    open_dataset,
+    open_graph,
     parse_amount_option,
     parse_date,
     parse_kinds,
-    resolve_entity,
     user_errors,
+    warn_notes,
 )
-from dealgraph.graph.model import DataSet
-from dealgraph.queries.dependence.exposure import SIZE_FIELDS, Exposure, exposure
-from dealgraph.queries.dependence.figures import latest
-from dealgraph.queries.dependence.funding import capex_funding
-from dealgraph.queries.findings.alerts import format_usd
-from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
-from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD, stress
-from dealgraph.queries.risk.vendor_financing import vendor_financing
-from dealgraph.result_rows import (
-    circularity_rows,
-    entity_names,
-    exposure_rows,
-    funding_rows,
-    stress_rows,
-    timeline_rows,
-    vendor_financing_rows,
-)
+from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD
 
 
 def flow_options(command: Callable) -> Callable:
@@ -61,14 +45,6 @@ def flow_options(command: Callable) -> Callable:
     return command
 
 
-def _load(data, as_of, kinds, include_rumored, amounts) -> tuple[DataSet, FlowFilter]:
-    return open_dataset(data), FlowFilter(as_of, kinds, include_rumored, amounts)
-
-
-def _names(dataset: DataSet) -> dict[str, str]:
-    return entity_names(dataset)
-
-
 @click.command("vendor-financing")
 @data_options
 @flow_options
@@ -79,10 +55,7 @@ def _names(dataset: DataSet) -> dict[str, str]:
 @user_errors
 def vendor_financing_command(data, min_amount, direct_only, fmt, **flow) -> None:
     """Sellers funding their own customers: A funds B, and B pays A (or pays C, who pays A)."""
-    dataset, flow_filter = _load(data, **flow)
-    names = _names(dataset)
-    found = vendor_financing(deals_in_force(dataset.deals, flow_filter), via=not direct_only)
-    rows = vendor_financing_rows(found, names, min_amount)
+    rows = open_graph(data).vendor_financing_rows(min_amount, direct_only, **flow)
     emit(rows, fmt, ["returned", "coverage", "funding", "sales", "route"])
 
 
@@ -94,29 +67,14 @@ def vendor_financing_command(data, min_amount, direct_only, fmt, **flow) -> None
 @user_errors
 def exposure_command(entity, data, fmt, **flow) -> None:
     """Everything ENTITY (id, name or alias) committed and received, next to its size."""
-    dataset, flow_filter = _load(data, **flow)
-    entity = resolve_entity(dataset.entities, entity, "ENTITY")
-    names = _names(dataset)
-    found = exposure(
-        deals_in_force(dataset.deals, flow_filter), entity, dataset.financials, flow_filter.as_of
-    )
-    rows = exposure_rows(found, names)
-    click.echo(_size_note(names.get(entity, entity), found), err=True)
+    graph = open_graph(data)
+    rows = graph.exposure_rows(graph.entity(entity, "ENTITY"), **flow)
+    warn_notes(rows)
     emit(
         rows,
         fmt,
         ["direction", "name", "kind", "amount", "of_revenue", "of_cash", "of_counterparty_revenue"],
     )
-
-
-def _size_note(name: str, found: Exposure) -> str:
-    known = [
-        f"{field.removesuffix('_usd').replace('_', ' ')} {format_usd(f.value)} ({f.period}, "
-        f"{f.source_url})"
-        for field in SIZE_FIELDS
-        if (f := found.size.get(field))
-    ]
-    return f"{name}: " + ("; ".join(known) if known else "no company figures in the data set")
 
 
 @click.command("funding")
@@ -128,14 +86,9 @@ def _size_note(name: str, found: Exposure) -> str:
 @user_errors
 def funding_command(data, entity, fmt, **flow) -> None:
     """Capex against operating cash flow, and the debt and partners' money raised, per year."""
-    dataset, flow_filter = _load(data, **flow)
-    names = _names(dataset)
-    wanted = resolve_entity(dataset.entities, entity, "--entity") if entity else None
-    if dataset.financials is None:
-        click.echo("No financials file in this data set: nothing to compare.", err=True)
-    deals = deals_in_force(dataset.deals, flow_filter)
-    years = capex_funding(deals, dataset.financials, flow_filter.as_of)
-    rows = funding_rows(years, names, wanted)
+    graph = open_graph(data)
+    rows = graph.funding_rows(graph.entity(entity, "--entity") if entity else None, **flow)
+    warn_notes(rows)
     emit(
         rows,
         fmt,
@@ -183,20 +136,10 @@ def _shock(ctx, param, values: tuple[str, ...]) -> list[tuple[str, float]]:
 @user_errors
 def stress_command(data, shocks, threshold, fmt, **flow) -> None:  # fmt: skip
     """What breaks, in what order, if some parties stop paying (DebtRank-style cascade)."""
-    dataset, flow_filter = _load(data, **flow)
-    names = _names(dataset)
-    given: dict[str, float] = {}
-    for text, fraction in shocks:
-        given[resolve_entity(dataset.entities, text, "--shock")] = fraction
-    revenue = latest(dataset.financials, "revenue_usd", flow_filter.as_of)
-    result = stress(hops(deals_in_force(dataset.deals, flow_filter)), given, revenue, threshold)
-    rows = stress_rows(result, names)
-    click.echo(
-        f"{len(result.hits) - len(given)} entities hit, {len(result.distressed)} distressed in "
-        f"{result.rounds} rounds; {format_usd(result.loss_usd)} lost by the others; "
-        f"DebtRank {result.debtrank:.3f} (threshold {threshold:g})",
-        err=True,
-    )
+    graph = open_graph(data)
+    given = {graph.entity(text, "--shock"): fraction for text, fraction in shocks}
+    rows = graph.stress_rows(given, threshold, **flow)
+    warn_notes(rows)
     emit(rows, fmt, ["round", "name", "loss", "size_basis", "loss_ratio", "path"])
 
 
@@ -207,21 +150,10 @@ def stress_command(data, shocks, threshold, fmt, **flow) -> None:  # fmt: skip
 @user_errors
 def circularity_command(data, fmt, **flow) -> None:
     """How much of the money comes back to where it started: Finn's cycling index."""
-    from dealgraph.queries.flows.circularity import circularity  # scipy: load it only when used
-
-    dataset, flow_filter = _load(data, **flow)
-    names = _names(dataset)
-    found = circularity(hops(deals_in_force(dataset.deals, flow_filter)))
-    rows = circularity_rows(found, names)
+    rows = open_graph(data).circularity_rows(**flow)
+    warn_notes(rows)
     columns = ["scope", "name", "throughflow", "cycled", "cycling_share"]
-    if found.estimated:
-        guessed = sum(e.estimated for e in found.entities)
-        click.echo(
-            f"Estimated: {guessed:,} of {len(found.entities):,} entities sit in components too "
-            "large to invert exactly; their shares (and the index) are modelled, "
-            "cycling_share_stderr gives each one's standard error (see docs/risk.md).",
-            err=True,
-        )
+    if rows.result.estimated:
         columns += ["estimated", "cycling_share_stderr"]
     emit(rows, fmt, columns)
 
@@ -245,15 +177,13 @@ def circularity_command(data, fmt, **flow) -> None:
 def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, amounts, max_length,
                      min_amount, limit, **_) -> None:  # fmt: skip
     """Quarter by quarter: new commitments by kind, money going round, circularity index."""
-    from dealgraph.queries.flows.timeline import timeline  # scipy: load it only when used
-
-    dataset = open_dataset(data)
-    flow_filter = FlowFilter(as_of, kinds, include_rumored, amounts)
-    quarters = timeline(dataset.deals, flow_filter, start, max_length, min_amount, limit)
-    rows = timeline_rows(quarters)
+    rows = open_graph(data).timeline_rows(
+        start, max_length, min_amount, limit, as_of=as_of, kinds=kinds,
+        include_rumored=include_rumored, amounts=amounts,
+    )  # fmt: skip
     if chart is not None:
         from dealgraph.viz.timeline_chart import png  # matplotlib loads only when asked
 
-        write_atomically(chart, png(quarters))
+        write_atomically(chart, png(rows.result))
         click.echo(f"Wrote {chart}", err=True)
     emit(rows, fmt, ["quarter", "new", "cycled", "cycling_index", "loops", "largest_loop"])

@@ -12,9 +12,9 @@ from dealgraph.cli.options import (
     format_option,
     open_dataset,
     print_out,
+    to_json,
     user_errors,
 )
-from dealgraph.cli.render import to_json
 from dealgraph.cli.risk import flow_options
 from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
 

@@ -15,26 +15,27 @@ from typing import IO
 
 import click
 
+from dealgraph.api import DealGraph
 from dealgraph.atomic_files import atomic_output, checkpoint
-from dealgraph.cli.render import to_json
-from dealgraph.graph.model import DataSet
+from dealgraph.cli.options import to_json
 from dealgraph.queries.findings.alerts import SEVERITIES
-from dealgraph.queries.findings.analysis import Options, StreamReport, stream_alerts
+from dealgraph.queries.findings.analysis import StreamReport
 
 PROGRESS_EVERY = 0.5  # seconds between progress updates
 
 
-def write_alerts_jsonl(dataset: DataSet, options: Options, output: Path | None) -> str | None:
-    """Stream every alert as one JSON line; return the highest severity seen (or None)."""
+def write_alerts_jsonl(graph: DealGraph, filters: dict, output: Path | None) -> str | None:
+    """Stream every alert of `graph.iter_alerts(**filters)` as one JSON line; return the
+    highest severity seen (or None)."""
     report = StreamReport()
     worst = -1
     show_progress = sys.stderr.isatty()
     last = time.monotonic()
     with atomic_output(output or Path("-")) as out:  # stdout, a device or a FIFO in place
-        for alert in stream_alerts(dataset, options, report):
-            _write(out, alert.as_dict())
+        for alert in graph.iter_alerts(report, **filters):
+            _write(out, alert)
             checkpoint()  # a test may stop the stream here (atomic_files)
-            worst = max(worst, SEVERITIES.index(alert.severity))
+            worst = max(worst, SEVERITIES.index(alert["severity"]))
             if show_progress and time.monotonic() - last > PROGRESS_EVERY:
                 click.echo(f"\r{report.loops:,} loops found...", nl=False, err=True)
                 last = time.monotonic()
@@ -42,7 +43,7 @@ def write_alerts_jsonl(dataset: DataSet, options: Options, output: Path | None) 
         click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
     if report.truncated:
         click.echo(
-            f"Warning: loop search stopped at {options.limit:,} loops (--limit); "
+            f"Warning: loop search stopped at {filters['limit']:,} loops (--limit); "
             f"{report.loops:,} loop alerts written. Raise --limit or narrow it with "
             "--max-length or --min-amount.",
             err=True,

@@ -1,0 +1,106 @@
+"""`analyze`, the main job: alerts (JSON and CSV) and the map into one folder, a summary.
+
+The folder is filled in a temporary one and moved in whole, its manifest last
+(`output_set`); with --neo4j the loops and concentration figures are written back to the
+graph too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dealgraph.api import DealGraph
+from dealgraph.atomic_files import write_atomically
+from dealgraph.cli.findings import ALERT_COLUMNS
+from dealgraph.cli.neo4j_options import write_findings
+from dealgraph.cli.options import (
+    data_options,
+    filter_options,
+    open_graph,
+    print_out,
+    render,
+    to_json,
+    user_errors,
+    warn_if_cut,
+)
+from dealgraph.cli.significance import analyze_lines
+from dealgraph.output_set import MANIFEST, output_set
+from dealgraph.queries.findings.alerts import SEVERITIES
+from dealgraph.result_rows import entity_names
+
+
+@click.command("analyze")
+@data_options
+@filter_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dealgraph-out"),
+    show_default=True,
+    help="Folder for alerts.json, alerts.csv, map.html and significance.json, and "
+    "manifest.json, written last.",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Degree-preserving shuffles to test the loops against (0: no test; 1,000 take about "
+    "a minute on the bundled data and give p-values to three decimals).",
+)
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+              help="Seed of the shuffles.")  # fmt: skip
+@user_errors
+def analyze_command(data, out: Path, **filters) -> None:
+    """The main job: find loops and concentration, write alerts and the map, summarise."""
+    graph = open_graph(data)
+    filters["compare_firm"] = True  # the summary sets the largest findings under firm amounts
+    rows = graph.alert_rows(**filters)  # the analysis is kept: the map reuses it
+    warn_if_cut(rows.result)
+    tested = rows.result.significance
+    files = ("alerts.json", "alerts.csv", "map.html")
+    if tested is not None:
+        files += ("significance.json",)
+    with output_set(out, files) as staging:
+        write_atomically(staging / "alerts.json", render(rows, "json"))
+        if tested is not None:
+            from dealgraph.queries.significance.loop_significance import significance_dict
+
+            found = to_json(significance_dict(tested), indent=True) + "\n"
+            write_atomically(staging / "significance.json", found)
+        write_atomically(
+            staging / "alerts.csv",
+            render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS),
+        )
+        graph.map(**filters).save(staging / "map.html")
+    print_out(summary(graph, filters, out))
+    if note := write_findings(rows.result):  # with --neo4j: loops and figures into the graph
+        print_out(note)
+
+
+def summary(graph: DealGraph, filters: dict, out: Path) -> str:
+    analysis = graph.analysis(**filters)
+    counts = {s: sum(a.severity == s for a in analysis.alerts) for s in reversed(SEVERITIES)}
+    cut = " (search cut at --limit)" if analysis.loops.truncated else ""
+    lines = [
+        f"{len(analysis.dataset.entities)} entities, {len(analysis.deals)} deals in force "
+        f"(of {len(analysis.dataset.deals)}), {len(analysis.hops)} money flows",
+        f"{len(analysis.loops.loops)} loops{cut}, "
+        f"{len(analysis.alerts)} alerts: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
+        "",
+        "Largest loops:",
+    ]
+    lines += [f"  {row['amount']:>12}  {row['path']}" for row in graph.loop_rows(**filters)[:5]]
+    lines += ["", "Most concentrated:"]
+    conc = [a for a in analysis.alerts if a.kind == "concentration"][:5]
+    lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
+    lines += analyze_lines(analysis, entity_names(analysis.dataset))
+    tested = f", {out / 'significance.json'}" if analysis.significance is not None else ""
+    lines += [
+        "",
+        f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'}{tested} and {out / 'map.html'} "
+        f"({out / MANIFEST} last)",
+    ]
+    return "\n".join(lines)
