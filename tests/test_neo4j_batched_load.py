@@ -1,0 +1,116 @@
+"""Batched loads: killed at any point, readers still see the old data set whole, never a part
+of the new one; a completed load switches them all at once; the next load cleans up."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+
+import pytest
+from random_deals import random_folder
+
+from dealgraph.graph import neo4j_statements as cypher
+from dealgraph.loaders import load_dataset
+
+
+class Stop(Exception):
+    """What the progress callback raises to kill a load between two batches."""
+
+
+def signature(store) -> tuple:
+    """What a reader sees: the store's counts, and a checksum of the data set it reads."""
+    counts = store.counts()
+    data = store.read_dataset()
+    frames = [data.entities.sort_index(), data.deals.sort_index(), data.financials]
+    digest = hashlib.sha256(b"".join(f.to_csv().encode() for f in frames)).hexdigest()
+    return counts["entities"], counts["deals"], counts["financials"], digest
+
+
+def leftovers(driver) -> int:
+    query = cypher.COUNT_LEFTOVERS
+    return driver.execute_query(query, labels=list(cypher.LEFTOVER_LABELS)).records[0]["n"]
+
+
+class Reader(threading.Thread):
+    """Polls the signature until stopped; keeps every distinct one it saw."""
+
+    def __init__(self, store):
+        super().__init__(daemon=True)
+        self.store, self.seen, self.polls, self.error = store, set(), 0, None
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.is_set():
+                self.seen.add(signature(self.store))
+                self.polls += 1
+        except Exception as exc:  # a failed read fails the test, in stop()
+            self.error = exc
+
+    def stop(self) -> set:
+        self.stopped.set()
+        self.join(60)
+        assert self.error is None, self.error
+        assert self.polls > 0
+        return self.seen
+
+
+@pytest.fixture
+def two_datasets(make_data):
+    old = load_dataset([random_folder(make_data, 11, entities=40, deals=300)])
+    new = load_dataset([random_folder(make_data, 12, entities=60, deals=400)])
+    return old, new
+
+
+def test_a_killed_load_is_invisible_and_the_next_one_cleans_up(
+    neo4j_store, neo4j_driver, two_datasets
+):
+    old, new = two_datasets
+    batch = 25
+    neo4j_store.load(old, replace=True, batch_size=batch)
+    old_signature = signature(neo4j_store)
+    batches = -(-len(new.entities) // batch) + -(-len(new.deals) // batch)
+    rng = random.Random(5)
+    for kill_after in sorted(rng.sample(range(1, batches + 1), 4)):
+        sent: list[int] = []
+
+        def progress(rows: int, sent=sent, kill_after=kill_after) -> None:
+            sent.append(rows)
+            if len(sent) == kill_after:
+                raise Stop
+
+        reader = Reader(neo4j_store)
+        reader.start()
+        with pytest.raises(Stop):
+            neo4j_store.load(new, replace=True, progress=progress, batch_size=batch)
+        seen = reader.stop()
+        assert seen == {old_signature}, f"killed after batch {kill_after}"
+        assert leftovers(neo4j_driver) > 0  # the killed load did write, out of sight
+        assert signature(neo4j_store) == old_signature
+
+    reader = Reader(neo4j_store)
+    reader.start()
+    neo4j_store.load(new, replace=True, batch_size=batch)
+    seen = reader.stop()
+    new_signature = signature(neo4j_store)
+    assert new_signature != old_signature
+    assert seen <= {old_signature, new_signature} and new_signature in seen
+    assert leftovers(neo4j_driver) == 0
+    back = neo4j_store.read_dataset()
+    assert back.entities.sort_index().equals(new.entities.sort_index())
+    assert back.deals.sort_index().equals(new.deals.sort_index())
+
+
+def test_a_load_without_replace_adds_to_the_stored_data_set(neo4j_store, two_datasets):
+    old, new = two_datasets
+    neo4j_store.load(old, batch_size=50)
+    report = neo4j_store.load(new, batch_size=50)
+    back = neo4j_store.read_dataset()
+    ids = set(old.deals["id"]) | set(new.deals["id"])
+    assert set(back.deals["id"]) == ids and report.removed_deals == 0
+    both = set(old.deals["id"]) & set(new.deals["id"])
+    for deal_id in both:  # the new data set's row wins
+        assert back.deals.loc[deal_id, "amount_usd"] == pytest.approx(
+            new.deals.loc[deal_id, "amount_usd"], nan_ok=True
+        )
