@@ -3,6 +3,7 @@ of the new one; a completed load switches them all at once; the next load cleans
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import threading
@@ -114,3 +115,42 @@ def test_a_load_without_replace_adds_to_the_stored_data_set(neo4j_store, two_dat
         assert back.deals.loc[deal_id, "amount_usd"] == pytest.approx(
             new.deals.loc[deal_id, "amount_usd"], nan_ok=True
         )
+
+
+def test_the_catalogue_sees_only_the_current_load(neo4j_store):
+    # The load in progress supersedes nearly every deal: a catalogue query that saw staged
+    # deals would drop them from its answers.
+    from test_neo4j_cypher import busiest
+
+    from dealgraph.queries.cypher_catalogue import catalogue
+
+    current = load_dataset()
+    deals = current.deals.sort_index().copy()
+    deals["supersedes"] = list(deals["id"].iloc[1:]) + [""]
+    staged = dataclasses.replace(current, deals=deals)
+    neo4j_store.load(current, replace=True)
+    queries = {name: query for name, query in catalogue().items() if name != "loop-findings"}
+    given = {"entity": busiest(current)}
+
+    def answers() -> dict:
+        found = {}
+        for name, query in queries.items():
+            params = query.bind(
+                {k: v for k, v in given.items() if k in {p.name for p in query.params}}
+            )
+            found[name] = neo4j_store.run(query.text, params).rows
+        return found
+
+    before = answers()
+    assert all(before.values())
+    steps = []
+
+    def progress(rows: int) -> None:
+        steps.append(rows)
+        if sum(steps) == len(staged.entities) + len(staged.deals):
+            raise Stop  # every row staged; killed before the switch
+
+    with pytest.raises(Stop):
+        neo4j_store.load(staged, replace=True, progress=progress, batch_size=100)
+    assert leftovers(neo4j_store.driver) > 0
+    assert answers() == before
