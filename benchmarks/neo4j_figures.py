@@ -118,7 +118,7 @@ def hundred_thousand(batch_sizes: tuple[int, ...]) -> list[dict]:
         out.append(_row(f"UNWIND CREATE (batch {BATCH})", base, None))
         for size in batch_sizes:
             took = timed(lambda s=size: store.load(data, batch_size=s, single_transaction=True))
-            out.append(_row(f"dealgraph load (batch {size})", took, base))
+            out.append(_row(f"dealgraph load --single-transaction (batch {size})", took, base))
     finally:
         driver.close()
         if server:
