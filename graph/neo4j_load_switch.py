@@ -58,6 +58,24 @@ def merged(current: DataSet, given: DataSet) -> DataSet:
     )
 
 
+def write_steps(
+    statements: tuple[str, dict[str, str], str],
+    entity_rows: list[dict],
+    deal_rows: list[dict],
+    financial_rows: list[dict],
+) -> list[tuple[str, list[dict]]]:
+    """(statement, rows) in the order a load writes them: entities, each deal type's deals
+    (with `statements[1]`, a statement per type), figures."""
+    entities, deals, financials = statements
+    steps = [(entities, entity_rows)]
+    steps += [
+        (statement, [r for r in deal_rows if r["type"] == deal_type])
+        for deal_type, statement in deals.items()
+    ]
+    steps.append((financials, financial_rows))
+    return steps
+
+
 def stage(
     write: Callable[[str, list, dict], None],
     dataset: DataSet,
@@ -74,13 +92,8 @@ def stage(
     entity_rows = rows.entity_rows(dataset.entities)
     deal_rows = rows.deal_rows(dataset.deals)
     financial_rows = rows.financial_rows(dataset.financials)
-    steps = [(cypher.STAGE_ENTITIES, entity_rows)]
-    steps += [
-        (statement, [r for r in deal_rows if r["type"] == deal_type])
-        for deal_type, statement in cypher.STAGE_DEALS.items()
-    ]
-    steps.append((cypher.STAGE_FINANCIALS, financial_rows))
-    for statement, items in steps:
+    statements = (cypher.STAGE_ENTITIES, cypher.STAGE_DEALS, cypher.STAGE_FINANCIALS)
+    for statement, items in write_steps(statements, entity_rows, deal_rows, financial_rows):
         for start in range(0, len(items), batch_size):
             batch = items[start : start + batch_size]
             write(statement, batch, {"load": load_id})

@@ -329,12 +329,8 @@ class Neo4jStore:
         entity_rows = rows.entity_rows(dataset.entities)
         deal_rows = rows.deal_rows(dataset.deals)
         financial_rows = rows.financial_rows(dataset.financials)
-        steps = [(cypher.MERGE_ENTITIES, entity_rows)]
-        steps += [
-            (statement, [r for r in deal_rows if r["type"] == deal_type])
-            for deal_type, statement in cypher.MERGE_DEALS.items()
-        ]
-        steps.append((cypher.MERGE_FINANCIALS, financial_rows))
+        statements = (cypher.MERGE_ENTITIES, cypher.MERGE_DEALS, cypher.MERGE_FINANCIALS)
+        steps = switch.write_steps(statements, entity_rows, deal_rows, financial_rows)
         params = {"findings": rows.FINDING_PREFIX, "kind_labels": list(rows.KIND_LABELS)}
 
         def work(tx: Transaction) -> LoadReport:
