@@ -32,9 +32,11 @@ from dealgraph.graph.schema import SCHEMA
 # stored as text properties and come back after these, sorted by name.
 NUMBER_COLUMNS = frozenset({*AMOUNT_COLUMNS, "cash_part_usd", "term_years", *FIGURE_COLUMNS})
 # Properties that describe a deal's place in the graph, not a column of its own.
-DEAL_KEYS = ("deal_id", "type", "from_entity", "to_entity")
+DEAL_KEYS = ("deal_id", "type", "from_entity", "to_entity", "load_id")
 # Entity properties written by `analyze --neo4j`: findings, not data (see neo4j_store).
 FINDING_PREFIX = "concentration_"
+# The id of the load that wrote a node or deal (see neo4j_load_switch): the store's, not data.
+LOAD_KEY = "load_id"
 
 TYPE_OF_KIND = {name: kind.type for name, kind in SCHEMA.deal_kinds.items()}
 KIND_OF_TYPE = {kind.type: name for name, kind in SCHEMA.deal_kinds.items()}
@@ -117,7 +119,10 @@ def _frame(records: list[dict], columns: tuple[str, ...]) -> pd.DataFrame:
 
 def entities_frame(records: list[dict]) -> pd.DataFrame:
     """Entity property maps (as read back) -> the frame `load_dataset` would give."""
-    cleaned = [{k: v for k, v in r.items() if not k.startswith(FINDING_PREFIX)} for r in records]
+    cleaned = [
+        {k: v for k, v in r.items() if not k.startswith(FINDING_PREFIX) and k != LOAD_KEY}
+        for r in records
+    ]
     frame = _frame(cleaned, ENTITY_COLUMNS)
     frame["aliases"] = [tuple(a) if isinstance(a, list) else () for a in frame["aliases"]]
     return indexed_by_id(frame)
@@ -142,5 +147,6 @@ def financials_frame(records: list[dict]) -> pd.DataFrame | None:
     """
     if not records:
         return None
-    frame = _frame(records, FINANCIAL_COLUMNS)
+    frame = _frame([{k: v for k, v in r.items() if k != LOAD_KEY} for r in records],
+                   FINANCIAL_COLUMNS)  # fmt: skip
     return frame.sort_values(["entity", "fiscal_year"]).reset_index(drop=True)

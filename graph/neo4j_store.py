@@ -29,11 +29,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, Query, RoutingControl, Transaction
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, Query, Transaction
 from neo4j import time as neo4j_time
 from neo4j.exceptions import DriverError, Neo4jError
 
 from dealgraph.errors import StoreError
+from dealgraph.graph import neo4j_load_switch as switch
 from dealgraph.graph import neo4j_rows as rows
 from dealgraph.graph import neo4j_statements as cypher
 from dealgraph.graph.cypher_guard import refusal, unplanned_refusal
@@ -46,6 +47,7 @@ TIMED_OUT = frozenset({
     "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",  # the driver's timeout
     "Neo.ClientError.Transaction.TransactionTimedOut",  # the server's db.transaction.timeout
 })  # fmt: skip
+READ_ATTEMPTS = 20  # reads of the data set tried while loads switch (see _consistent_read)
 BATCH = 10_000  # rows per UNWIND: chosen by measurement, see docs/benchmarks.md
 COUNTERS = (
     "nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
@@ -170,6 +172,12 @@ def _plain(value: object) -> object:
     return str(value)  # durations, points
 
 
+def _figure_keys(financials) -> set[tuple]:
+    if financials is None:
+        return set()
+    return set(zip(financials["entity"], financials["fiscal_year"].astype(int), strict=True))
+
+
 def _batches(items: list, size: int = BATCH) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -234,9 +242,10 @@ class Neo4jStore:
     def ensure_schema(self) -> None:
         """Uniqueness constraints for entities, loops and each deal type (idempotent)."""
         with self._session() as session:
-            for statement in cypher.CONSTRAINTS:
+            for statement in (*cypher.CONSTRAINTS, *cypher.STAGED_CONSTRAINTS):
                 session.run(statement).consume()
             for kind, deal_type in rows.TYPE_OF_KIND.items():
+                session.run(cypher.OLD_DEAL_CONSTRAINT.format(kind=kind)).consume()
                 session.run(cypher.DEAL_CONSTRAINT.format(kind=kind, type=deal_type)).consume()
 
     @_errors
@@ -246,71 +255,165 @@ class Neo4jStore:
         replace: bool = False,
         progress: Callable[[int], None] | None = None,
         batch_size: int = BATCH,
+        single_transaction: bool = False,
     ) -> LoadReport:
-        """Write `dataset` in one transaction; with `replace`, also remove what it lacks.
+        """Write `dataset`; with `replace`, the database ends up equal to it, without it the
+        data set is added to what is stored (its rows replace stored rows with their ids).
 
-        `progress(n)` is called after each batch of n rows (entities, deals, financials).
+        By default the load commits every `batch_size` rows under a new load id and readers
+        switch to it at the end, all at once (see neo4j_load_switch); `single_transaction`
+        writes it in one transaction instead, which must fit the server's transaction
+        memory. `progress(n)` is called after each batch of n rows written.
         """
         self.ensure_schema()
+        if single_transaction:
+            return self._load_in_one_transaction(dataset, replace, progress, batch_size)
+        return self._load_in_batches(dataset, replace, progress, batch_size)
+
+    def _load_in_batches(self, dataset, replace, progress, batch_size) -> LoadReport:
+        self.delete_leftovers(batch_size)
+        before = self._stored_keys()
+        if not replace:
+            dataset = switch.merged(self.read_dataset(), dataset)
+        load_id = switch.new_load_id()
+
+        def write(statement: str, batch: list, params: dict) -> None:
+            self._in_transaction(lambda tx: tx.run(statement, rows=batch, **params).consume())
+
+        entities, deals, financials = switch.stage(write, dataset, load_id, batch_size, progress)
+
+        def make_current(tx: Transaction) -> None:
+            staged = tx.run(cypher.STAGED_COUNTS, load=load_id).single()
+            switch.check_staged(dict(staged), entities, financials)
+            params = {"load": load_id, "kind_labels": list(rows.KIND_LABELS), "entities": entities,
+                      "deals": deals, "financials": financials}  # fmt: skip
+            for statement in cypher.SWITCH:
+                tx.run(statement, params).consume()
+
+        self._in_transaction(make_current)
+        self.delete_leftovers(batch_size)
+        deal_ids, entity_ids, figure_keys = before
+        return LoadReport(
+            entities, deals, financials,
+            removed_deals=len(deal_ids - set(dataset.deals["id"])),
+            removed_entities=len(entity_ids - set(dataset.entities["id"])),
+            removed_financials=len(figure_keys - _figure_keys(dataset.financials)),
+        )  # fmt: skip
+
+    def _stored_keys(self) -> tuple[set, set, set]:
+        """The current deal ids, entity ids and (entity, fiscal_year) keys: for the report."""
+
+        def work(tx: Transaction) -> tuple[set, set, set]:
+            deals = tx.run(cypher.EXISTING_DEALS, types=list(rows.KIND_OF_TYPE)).data()
+            ids = tx.run("MATCH (e:Entity) RETURN collect(e.id) AS ids").single()["ids"]
+            keys = tx.run(
+                "MATCH (f:Financials) RETURN collect([f.entity, f.fiscal_year]) AS keys"
+            ).single()["keys"]
+            return {d["deal_id"] for d in deals}, set(ids), set(map(tuple, keys))
+
+        return self._in_transaction(work, READ_ACCESS)
+
+    @_errors
+    def delete_leftovers(self, batch_size: int = BATCH) -> int:
+        """Delete what killed loads and the previous load left (staged and retired nodes), in
+        transactions of `batch_size` rows; return how many such nodes there were."""
+        labels = list(cypher.LEFTOVER_LABELS)
+        with self._session() as session:
+            found = session.run(cypher.COUNT_LEFTOVERS, labels=labels).single()["n"]
+            if found:
+                for statement in cypher.DELETE_LEFTOVERS:
+                    session.run(statement, size=batch_size).consume()
+        return found
+
+    def _load_in_one_transaction(self, dataset, replace, progress, batch_size) -> LoadReport:
         entity_rows = rows.entity_rows(dataset.entities)
         deal_rows = rows.deal_rows(dataset.deals)
         financial_rows = rows.financial_rows(dataset.financials)
-        steps = [(cypher.MERGE_ENTITIES, entity_rows)]
-        steps += [
-            (statement, [r for r in deal_rows if r["type"] == deal_type])
-            for deal_type, statement in cypher.MERGE_DEALS.items()
-        ]
-        steps.append((cypher.MERGE_FINANCIALS, financial_rows))
+        statements = (cypher.MERGE_ENTITIES, cypher.MERGE_DEALS, cypher.MERGE_FINANCIALS)
+        steps = switch.write_steps(statements, entity_rows, deal_rows, financial_rows)
         params = {"findings": rows.FINDING_PREFIX, "kind_labels": list(rows.KIND_LABELS)}
 
         def work(tx: Transaction) -> LoadReport:
+            # The current load's id: its deals are unique by (deal_id, load_id).
+            current = tx.run(cypher.CURRENT_LOAD).single()["marker"]
+            load_id = current["load_id"] if current else switch.new_load_id()
+            tx.run(cypher.SET_CURRENT_LOAD, load=load_id).consume()
+            for statement in () if current else cypher.STAMP_LOAD:
+                tx.run(statement, load=load_id).consume()
             removal = _removals(tx, entity_rows, deal_rows, financial_rows, replace=replace)
             for statement, items in removal.statements():
                 for batch in _batches(items, batch_size):
                     tx.run(statement, rows=batch).consume()
             for statement, items in steps:
                 for batch in _batches(items, batch_size):
-                    tx.run(statement, rows=batch, **params).consume()
+                    tx.run(statement, rows=batch, load=load_id, **params).consume()
                     if progress:
                         progress(len(batch))
+            tx.run(cypher.SET_LOAD_COUNTS).consume()
             return LoadReport(len(entity_rows), len(deal_rows), len(financial_rows),
                               removal.removed_deals, len(removal.entities),
                               len(removal.financials))  # fmt: skip
 
         return self._in_transaction(work)
 
+    def _consistent_read(
+        self, work: Callable[[Transaction], dict], tally: Callable = switch.tally
+    ) -> dict:
+        """`work(tx)`'s tables, read again until they are one whole load.
+
+        Neo4j reads are read-committed: a read running while a load switches can see part
+        of the old load and part of the new one. `work` returns `{table: rows}`, each row
+        with its `load_id`; the read counts when the current-load marker is the same before
+        and after it and every table holds exactly that load's rows (see neo4j_load_switch);
+        `tally(table)` gives a table's {load id: rows}.
+        """
+        for attempt in range(READ_ATTEMPTS):
+            with self._session(READ_ACCESS) as session, session.begin_transaction() as tx:
+                before = tx.run(cypher.CURRENT_LOAD).single()["marker"]
+                tables = work(tx)
+                after = tx.run(cypher.CURRENT_LOAD).single()["marker"]
+            tallies = {name: tally(tables[name]) for name in switch.TABLES}
+            if switch.whole_load(before, after, tallies):
+                return tables
+            time.sleep(0.05 * (attempt + 1))
+        raise StoreError(
+            f"the data in Neo4j at {self.where} changed during each of {READ_ATTEMPTS} reads "
+            "(loads running back to back?): read again once the load has finished"
+        )
+
     @_errors
     def read_dataset(self) -> DataSet:
-        """The stored data set, as `load_dataset` would return it (one query per table)."""
+        """The stored data set, as `load_dataset` would return it (one query per table),
+        all of one load even while another load switches."""
 
-        def work(tx: Transaction) -> tuple[list[dict], ...]:
-            entities = tx.run(cypher.READ_ENTITIES).single()["rows"]
-            deals = tx.run(cypher.READ_DEALS, types=list(rows.KIND_OF_TYPE)).single()["rows"]
-            financials = tx.run(cypher.READ_FINANCIALS).single()["rows"]
-            return entities, deals, financials
+        def work(tx: Transaction) -> dict:
+            return {
+                "entities": tx.run(cypher.READ_ENTITIES).single()["rows"],
+                "deals": tx.run(cypher.READ_DEALS, types=list(rows.KIND_OF_TYPE)).single()["rows"],
+                "financials": tx.run(cypher.READ_FINANCIALS).single()["rows"],
+            }
 
-        entities, deals, financials = self._in_transaction(work, READ_ACCESS)
+        tables = self._consistent_read(work)
         return DataSet(
-            entities=rows.entities_frame(entities),
-            deals=rows.deals_frame(deals),
-            financials=rows.financials_frame(financials),
+            entities=rows.entities_frame(tables["entities"]),
+            deals=rows.deals_frame(tables["deals"]),
+            financials=rows.financials_frame(tables["financials"]),
             files=(f"neo4j:{self.where}",),
         )
 
     @_errors
     def counts(self) -> dict[str, int]:
-        """Entities, deals, financials and loops stored: for load reports and tests."""
-        records, _, _ = self.driver.execute_query(
-            "CALL () { MATCH (e:Entity) RETURN count(e) AS entities } "
-            "CALL () { MATCH (:Entity)-[d]->(:Entity) WHERE d.deal_id IS NOT NULL "
-            "          RETURN count(d) AS deals } "
-            "CALL () { MATCH (f:Financials) RETURN count(f) AS financials } "
-            "CALL () { MATCH (l:Loop) RETURN count(l) AS loops } "
-            "RETURN entities, deals, financials, loops",
-            database_=self.database,
-            routing_=RoutingControl.READ,
-        )
-        return dict(records[0])
+        """Entities, deals, financials and loops stored (all of one load): for load reports
+        and tests."""
+
+        def work(tx: Transaction) -> dict:
+            record = tx.run(cypher.COUNT_BY_LOAD).single()
+            tables = {name: record[name] for name in ("entities", "deals", "financials")}
+            return {**tables, "loops": record["loops"]}
+
+        found = self._consistent_read(work, tally=lambda pairs: {k: n for k, n in pairs})
+        sizes = {name: sum(n for _, n in found[name]) for name in switch.TABLES}
+        return sizes | {"loops": found["loops"]}
 
     @_errors
     def write_findings(self, loops: list[dict], figures: list[dict]) -> None:

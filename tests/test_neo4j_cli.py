@@ -69,6 +69,20 @@ def test_load_twice_then_replace(neo4j_env, neo4j_driver, make_data):
     assert f"--replace removed {loaded[1]} deals and {loaded[0]} entities" in out
 
 
+def test_batch_size_and_single_transaction(neo4j_env, neo4j_driver, make_data):
+    cli(neo4j_env, "load", "--batch-size", "7")
+    loaded = counts(neo4j_driver)
+    assert loaded[1] > 7
+    leftovers = "MATCH (n:StagedEntity|RetiredEntity) RETURN count(n) AS n"
+    assert neo4j_driver.execute_query(leftovers).records[0]["n"] == 0
+    small = make_data([deal("d1", "a", "b", "equity", "1B")])
+    cli(neo4j_env, "load", "--data", small, "--replace", "--single-transaction")
+    assert counts(neo4j_driver) == (2, 1)
+    refused = cli(neo4j_env, "load", "--batch-size", "0", ok=False)
+    assert refused.exit_code == 2 and "--batch-size" in refused.output
+    assert counts(neo4j_driver) == (2, 1)
+
+
 def test_a_bad_row_means_nothing_is_written(neo4j_env, neo4j_driver, make_data):
     bad = make_data([deal("d1", "a", "b", "equity", "1B"), deal("d2", "a", "b", "nonsense")])
     result = cli(neo4j_env, "load", "--data", bad, ok=False)

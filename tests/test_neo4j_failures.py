@@ -150,7 +150,7 @@ def test_a_load_too_large_for_the_server_says_so_and_writes_nothing():
     try:
         store = Neo4jStore(driver, where=info.uri)  # replays passing failures for 30 s
         with pytest.raises(StoreError) as failed:
-            store.load(data, progress=sent.append)
+            store.load(data, progress=sent.append, single_transaction=True)
         message = str(failed.value)
         assert "ran out of transaction memory" in message and "\n" not in message
         assert "db.memory.transaction.max," in message and "nothing was written" in message
@@ -180,6 +180,6 @@ def same(one, other) -> bool:
 
 def _try_load(store: Neo4jStore, dataset, progress) -> object:
     try:
-        return store.load(dataset, replace=True, progress=progress)
+        return store.load(dataset, replace=True, progress=progress, single_transaction=True)
     except StoreError as exc:
         return exc

@@ -13,7 +13,7 @@ import click
 
 from dealgraph.cli.neo4j_options import connection_options, open_store
 from dealgraph.cli.options import emit, format_option, user_errors
-from dealgraph.graph.neo4j_store import READ_TIMEOUT
+from dealgraph.graph.neo4j_store import BATCH, READ_TIMEOUT
 from dealgraph.loaders import BUNDLED, load_dataset
 from dealgraph.queries.cypher_catalogue import catalogue, named_query
 
@@ -32,22 +32,42 @@ from dealgraph.queries.cypher_catalogue import catalogue, named_query
     help="Make the database EQUAL to the data set: deals and entities that are not "
     "in it are deleted. Without it, a load only adds and updates.",
 )
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=BATCH,
+    show_default=True,
+    help="Rows per committed transaction.",
+)
+@click.option(
+    "--single-transaction",
+    is_flag=True,
+    help="Write the load as ONE transaction, merged into the stored graph: it must fit the "
+    "server's transaction memory (see docs/neo4j.md).",
+)
 @connection_options
 @user_errors
-def load_command(data: tuple[str, ...], replace: bool) -> None:
-    """Write a data set into Neo4j: validated first, then all of it in one transaction.
+def load_command(
+    data: tuple[str, ...], replace: bool, batch_size: int, single_transaction: bool
+) -> None:
+    """Write a data set into Neo4j: validated first, then written in committed batches
+    that readers see all at once, when the load completes.
 
-    Loading the same data again changes nothing; a changed deal is updated in place.
-    If the load is interrupted, the database keeps none of it: run it again.
+    Loading the same data again changes nothing; a changed deal is updated.
+    If the load is interrupted, readers keep the data set they had, and the next
+    load deletes what the interrupted one wrote.
     """  # fmt: skip
     dataset = load_dataset(data or (BUNDLED,))  # nothing is written if any row is bad
     store = open_store()
     total = len(dataset.entities) + len(dataset.deals)
+    total += 0 if dataset.financials is None else len(dataset.financials)
+    options = {"replace": replace, "batch_size": batch_size,
+               "single_transaction": single_transaction}  # fmt: skip
     if sys.stderr.isatty():
         with click.progressbar(length=total, label="Loading", file=sys.stderr) as bar:
-            report = store.load(dataset, replace=replace, progress=bar.update)
+            report = store.load(dataset, progress=bar.update, **options)
     else:
-        report = store.load(dataset, replace=replace)
+        report = store.load(dataset, **options)
     line = f"Loaded {report.entities} entities and {report.deals} deals into Neo4j at {store.where}"
     if replace:
         line += (f"; --replace removed {report.removed_deals} deals and "

@@ -2,7 +2,7 @@
 // answers: How much each entity depends on its customers: inflows of customer kinds (purchase, cloud contract, leaseback, backstop, revenue share) by paying counterparty, with the Herfindahl-Hirschman index and the top customer's share, as `dealgraph concentration --by customers` computes them. Deals in force today with a known amount.
 // param: min_total = 0 - leave out entities whose customer total is below this (USD)
 CALL () {
-  MATCH ()-[n]->() WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
+  MATCH (:Entity)-[n]->(:Entity) WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
   RETURN collect(n.supersedes) AS replaced
 }
 MATCH (c:Entity)-[d:PURCHASE|CLOUD_CONTRACT|LEASEBACK|BACKSTOP|REVENUE_SHARE]->(e:Entity)

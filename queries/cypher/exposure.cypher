@@ -2,7 +2,7 @@
 // answers: An entity's exposure: its deals in force today, money in and out, by kind and counterparty, largest first.
 // param: entity - the entity id, e.g. coreweave
 CALL () {
-  MATCH ()-[n]->() WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
+  MATCH (:Entity)-[n]->(:Entity) WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
   RETURN collect(n.supersedes) AS replaced
 }
 MATCH (e:Entity {id: $entity})-[d]-(other:Entity)

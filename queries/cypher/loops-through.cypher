@@ -2,7 +2,7 @@
 // answers: Circular flows of 2 to 6 entities through one entity, starting there: the money-flow loops `dealgraph loops` finds, seen from that entity. Deals in force today; a loop's amount is its smallest hop (null when a hop's amount is undisclosed).
 // param: entity - the entity id, e.g. openai
 CALL () {
-  MATCH ()-[n]->() WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
+  MATCH (:Entity)-[n]->(:Entity) WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
   RETURN collect(n.supersedes) AS replaced
 }
 MATCH path = (start:Entity {id: $entity})-[deals*2..6]->(start)

@@ -1,7 +1,7 @@
 // name: round-trips
 // answers: Vendor-financing round trips: A funds B (equity, warrant, debt or backstop) and B pays A back (purchase, cloud contract or leaseback). Deals in force today; amounts add up the known values.
 CALL () {
-  MATCH ()-[n]->() WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
+  MATCH (:Entity)-[n]->(:Entity) WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
   RETURN collect(n.supersedes) AS replaced
 }
 MATCH (a:Entity)-[f:EQUITY|WARRANT|DEBT|BACKSTOP]->(b:Entity)-[p:PURCHASE|CLOUD_CONTRACT|LEASEBACK]->(a)

@@ -3,7 +3,7 @@
 // param: entity - the entity id, e.g. nvidia
 // param: limit = 10 - how many counterparties
 CALL () {
-  MATCH ()-[n]->() WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
+  MATCH (:Entity)-[n]->(:Entity) WHERE n.supersedes IS NOT NULL AND n.status <> 'rumored'
   RETURN collect(n.supersedes) AS replaced
 }
 MATCH (e:Entity {id: $entity})-[d]-(other:Entity)
