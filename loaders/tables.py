@@ -31,7 +31,7 @@ from dealgraph.errors import DataError, Problem
 from dealgraph.loaders.files import read_bytes
 
 TABLES = ("entities", "deals", "financials")
-FORMATS = (".csv", ".json", ".jsonl")
+FORMATS = (".csv", ".json", ".jsonl", ".parquet")  # .parquet: see parquet_tables
 ROW = "_row"
 FILE = "_file"
 MAX_CELL = 131_072  # characters in one cell: the csv module's own field limit
@@ -85,7 +85,7 @@ def _text(name: str, raw: bytes) -> str:
         ) from None
 
 
-def _check_columns(name: str, row: int, columns: list[str], unit: str = "column") -> None:
+def check_columns(name: str, row: int, columns: list[str], unit: str = "column") -> None:
     """Refuse a header (or a JSON object's keys: `unit="key"`) that names a column twice or
     names the loader's own columns."""
     problems = [
@@ -130,7 +130,7 @@ def _read_csv(name: str, raw: bytes) -> pd.DataFrame:
         blank = "file is empty" if empty else "the first line is blank"
         raise DataError([Problem(name, 0, "", f"{blank} (expected a header row)")])
     header = [column.strip() for column in header]
-    _check_columns(name, 1, header)
+    check_columns(name, 1, header)
     table = _arrow_csv(name, raw, header)
     _check_cell_sizes(name, table)
     table = table.append_column(ROW, pa.array(np.arange(2, table.num_rows + 2)))
@@ -293,7 +293,7 @@ def _read_json(name: str, text: str, lines: bool) -> pd.DataFrame:
         ]
         keys = [key.strip() for key in record]
         try:
-            _check_columns(name, number, keys, unit="key")
+            check_columns(name, number, keys, unit="key")
         except DataError as exc:
             problems += exc.problems
             continue
