@@ -4,7 +4,8 @@ The files hold what `dealgraph load` writes, built from the same rows (`graph.ne
 `(:Entity:<Label>)` nodes, one relationship per deal typed by its kind, and `(:Financials)`
 nodes linked by `REPORTED`. Headers follow neo4j-admin's conventions: `id:ID(Entity)` (the
 id is kept as the `id` property), `:LABEL`, `:START_ID(Entity)`, `:END_ID(Entity)`, `:TYPE`,
-and typed properties (`amount_usd:double`, `fiscal_year:long`, `aliases:string[]`). An empty
+and typed properties (`amount_usd:double`, `date:date` with `date_text` beside it,
+`fiscal_year:long`, `aliases:string[]`). An empty
 field is no property, as `load` leaves out empty text and unknown amounts. Aliases are
 joined by ";", neo4j-admin's array delimiter. Descriptions may span lines: import with
 `--multiline-fields=true` (docs/formats.md has the whole command).
@@ -16,7 +17,13 @@ import csv
 from pathlib import Path
 
 from dealgraph.errors import DataError, Problem
-from dealgraph.graph.neo4j_rows import NUMBER_COLUMNS, deal_rows, entity_rows, financial_rows
+from dealgraph.graph.neo4j_rows import (
+    DATE_PROPERTIES,
+    NUMBER_COLUMNS,
+    deal_rows,
+    entity_rows,
+    financial_rows,
+)
 from dealgraph.queries.analysis import Analysis
 
 FILES = ("entities.csv", "deals.csv", "financials.csv", "reported.csv")
@@ -30,6 +37,8 @@ IMPORT_ARGUMENTS = (
 def _typed(name: str) -> str:
     if name in NUMBER_COLUMNS:
         return f"{name}:double"
+    if name in DATE_PROPERTIES:
+        return f"{name}:date"
     if name == "fiscal_year":
         return f"{name}:long"
     if name == "aliases":

@@ -71,4 +71,4 @@ def test_neo4j_admin_import_equals_load(tmp_path, neo4j_store, neo4j_driver):
     pd.testing.assert_frame_equal(imported.financials, loaded.financials)
     assert shape == _shape(neo4j_driver)
     assert shape[("relationships", ("REPORTED",))] == len(dataset.financials)
-    assert [(r["amount"], r["date"]) for r in types] == [("FLOAT NOT NULL", "STRING NOT NULL")]
+    assert [(r["amount"], r["date"]) for r in types] == [("FLOAT NOT NULL", "DATE NOT NULL")]
