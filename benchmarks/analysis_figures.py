@@ -11,32 +11,32 @@ from measure import run_step
 
 SETUP = (
     "from dealgraph.loaders import load_dataset\n"
-    "from dealgraph.queries.flow import deals_in_force, hops\n"
+    "from dealgraph.queries.flows.flow import deals_in_force, hops\n"
     "data = load_dataset([{folder!r}])\n"
     "deals = deals_in_force(data.deals)\n"
 )
 STEPS = {
     "money-flow hops": ("", "len(hops(deals))"),
     "concentration (3 perspectives)": (
-        "from dealgraph.queries.concentration import concentration, PERSPECTIVES",
+        "from dealgraph.queries.dependence.concentration import concentration, PERSPECTIVES",
         "sum(len(concentration(deals, p)) for p in PERSPECTIVES)",
     ),
     "vendor financing": (
-        "from dealgraph.queries.vendor_financing import vendor_financing",
+        "from dealgraph.queries.risk.vendor_financing import vendor_financing",
         "len(vendor_financing(deals))",
     ),
     "stress (every default that could cascade)": (
-        "from dealgraph.queries.stress import DEFAULT_THRESHOLD, StressNetwork, entity_sizes\n"
+        "from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD, StressNetwork, entity_sizes\n"
         "h = hops(deals)\nnet = StressNetwork(h, entity_sizes(h, {}))",
         "sum(net.propagate({o: 1.0}, DEFAULT_THRESHOLD).cascades"
         " for o in net.could_distress(DEFAULT_THRESHOLD))",
     ),
     "circularity index": (
-        "from dealgraph.queries.circularity import circularity\nh = hops(deals)",
+        "from dealgraph.queries.flows.circularity import circularity\nh = hops(deals)",
         "round(circularity(h).index, 6)",
     ),
     "map data (top 2,000 entities)": (
-        "from dealgraph.queries.analysis import analyze, Options\n"
+        "from dealgraph.queries.findings.analysis import analyze, Options\n"
         "from dealgraph.viz.map import map_data\n"
         "a = analyze(data, Options(max_length=2, limit=1000))",
         "len(map_data(a)['deals'])",

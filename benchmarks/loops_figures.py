@@ -26,7 +26,7 @@ ENGINES = {
         "len(g.simple_cycles(min=2, max={L}))",
     ),
     "dealgraph iter_cycles": (
-        "from dealgraph.queries.loops import iter_cycles",
+        "from dealgraph.queries.flows.loops import iter_cycles",
         "sum(1 for _ in iter_cycles(edges, {L}))",
     ),
 }

@@ -30,7 +30,7 @@ from fixtures_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the tests' 
 from synthetic import write_dataset  # noqa: E402
 
 from dealgraph.loaders import load_dataset  # noqa: E402
-from dealgraph.queries.analysis import Options, analyze  # noqa: E402
+from dealgraph.queries.findings.analysis import Options, analyze  # noqa: E402
 from dealgraph.viz import map as map_module  # noqa: E402
 
 # Synthetic hub-heavy graphs hold millions of loops; the map lists the largest 300 anyway, so

@@ -20,6 +20,7 @@ import loops_figures  # noqa: E402
 import neo4j_figures  # noqa: E402
 import pipeline_figures  # noqa: E402
 import reading_figures  # noqa: E402
+import startup_figures  # noqa: E402
 from datasets import LABELS  # noqa: E402
 
 SIZES = {label: size for size, label in LABELS.items()}
@@ -61,7 +62,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1k,10k,100k,1M", help="deal counts: 1k,10k,100k,1M")
     parser.add_argument(
-        "--skip", default="", help="figures to leave out: reading,loops,pipeline,analysis,neo4j"
+        "--skip",
+        default="",
+        help="figures to leave out: reading,loops,pipeline,analysis,neo4j,startup",
     )
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
@@ -73,6 +76,7 @@ def main() -> int:
         "pipeline": lambda: pipeline_figures.rows(),
         "analysis": lambda: analysis_figures.rows(sizes),
         "neo4j": lambda: neo4j_figures.rows(),
+        "startup": lambda: startup_figures.rows(),
     }
     rows = []
     print(f"machine: {machine()}", file=sys.stderr)

@@ -1,5 +1,5 @@
-"""`python -m dealgraph` runs the CLI."""
+"""`python -m dealgraph` runs the CLI (named `dealgraph`, so its completion works too)."""
 
 from dealgraph.cli import main
 
-main()
+main(prog_name="dealgraph")

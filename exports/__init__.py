@@ -14,7 +14,7 @@ from pathlib import Path
 from dealgraph.atomic_files import atomic_output
 from dealgraph.exports import ftm, gexf, graphml, neo4j_admin, parquet
 from dealgraph.output_set import output_set
-from dealgraph.queries.analysis import Analysis
+from dealgraph.queries.findings.analysis import Analysis
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ import json
 import math
 from typing import IO
 
-from dealgraph.queries.analysis import Analysis
-from dealgraph.queries.flow import deal_values
+from dealgraph.queries.findings.analysis import Analysis
+from dealgraph.queries.flows.flow import deal_values
 
 SCHEMA_OF_ENTITY_KIND = {"financier": "Organization", "other": "LegalEntity"}  # else Company
 OWNERSHIP_KINDS = frozenset({"equity", "acquisition", "jv"})

@@ -7,7 +7,7 @@ from pathlib import Path
 import networkx as nx
 
 from dealgraph.exports.network import money_graph
-from dealgraph.queries.analysis import Analysis
+from dealgraph.queries.findings.analysis import Analysis
 
 
 def write_gexf(analysis: Analysis, path: Path) -> None:

@@ -24,7 +24,7 @@ from dealgraph.graph.neo4j_rows import (
     entity_rows,
     financial_rows,
 )
-from dealgraph.queries.analysis import Analysis
+from dealgraph.queries.findings.analysis import Analysis
 
 FILES = ("entities.csv", "deals.csv", "financials.csv", "reported.csv")
 ARRAY_DELIMITER = ";"

@@ -13,8 +13,8 @@ from collections import defaultdict
 
 import networkx as nx
 
-from dealgraph.queries.analysis import Analysis
-from dealgraph.queries.flow import deal_values
+from dealgraph.queries.findings.analysis import Analysis
+from dealgraph.queries.flows.flow import deal_values
 
 ALIAS_SEPARATOR = ";"
 DEAL_TEXT = ("date", "kind", "status", "consideration", "amount_basis", "obligor",

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dealgraph.graph.model import DataSet
-from dealgraph.queries.analysis import Analysis
-from dealgraph.queries.flow import deal_values
+from dealgraph.queries.findings.analysis import Analysis
+from dealgraph.queries.flows.flow import deal_values
 
 FILES = (
     "entities.parquet", "deals.parquet", "financials.parquet", "loops.parquet",

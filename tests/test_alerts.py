@@ -2,8 +2,8 @@
 
 from conftest import deal, entity
 
-from dealgraph.queries.alerts import format_usd, severity_at_least
-from dealgraph.queries.analysis import Options, analyze
+from dealgraph.queries.findings.alerts import format_usd, severity_at_least
+from dealgraph.queries.findings.analysis import Options, analyze
 
 
 def test_loop_alert_carries_deals_sources_and_severity(load):

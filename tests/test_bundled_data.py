@@ -10,9 +10,9 @@ import pytest
 
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import bundled_path, load_dataset
-from dealgraph.queries.analysis import analyze
-from dealgraph.queries.flow import FlowFilter, deal_values, deals_in_force
-from dealgraph.queries.timeline import timeline
+from dealgraph.queries.findings.analysis import analyze
+from dealgraph.queries.flows.flow import FlowFilter, deal_values, deals_in_force
+from dealgraph.queries.flows.timeline import timeline
 
 # The most a single deal of each kind has plausibly been worth in this market (USD), and the
 # least a deal worth recording is; a value outside is a typo (a missing or extra 000).

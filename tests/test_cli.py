@@ -98,7 +98,8 @@ def test_concentration_command(loop_data):
         ("c", "d", 1.0),
     }
     bad = run("concentration", "--data", loop_data, "--entity", "zzz", ok=False)
-    assert bad.exit_code == 2 and bad.output == "Error: --entity: unknown entity id 'zzz'\n"
+    assert bad.exit_code == 2
+    assert bad.output == "Error: --entity: 'zzz': no entity has this id, name or alias\n"
 
 
 def test_validate_prints_a_summary(loop_data):

@@ -3,8 +3,8 @@
 import pytest
 from conftest import deal
 
-from dealgraph.queries.concentration import concentration
-from dealgraph.queries.flow import deals_in_force
+from dealgraph.queries.dependence.concentration import concentration
+from dealgraph.queries.flows.flow import deals_in_force
 
 
 @pytest.fixture

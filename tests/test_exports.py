@@ -18,8 +18,8 @@ from followthemoney import model
 from dealgraph.exports import FORMATS, write_export
 from dealgraph.exports.parquet import as_dates
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.analysis import Options, analyze
-from dealgraph.queries.flow import FlowFilter, deal_values
+from dealgraph.queries.findings.analysis import Options, analyze
+from dealgraph.queries.flows.flow import FlowFilter, deal_values
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from conftest import deal
 
-from dealgraph.queries.flow import FlowFilter, deals_in_force, hops
+from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
 
 
 def ids(data, **flow) -> list[str]:

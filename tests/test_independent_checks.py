@@ -1,7 +1,7 @@
 """Concentration, vendor financing and capex funding against a second implementation.
 
 The second implementation is plain Python written from the rules in each module's
-docstring (and queries/flow.py's for which deals count), working on the rows exactly as
+docstring (and queries/flows/flow.py's for which deals count), working on the rows exactly as
 tests/random_deals.py writes them: it shares no code with the modules (not the loader's
 amount parser, not `flow.hops`, not the schema), as test_loops.py checks loops against
 networkx. Each check runs on 40 random data sets.
@@ -18,15 +18,16 @@ from conftest import write_csv
 from random_deals import FIGURES, random_data, random_financials
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.analysis import analyze
-from dealgraph.queries.concentration import concentration
-from dealgraph.queries.flow import deals_in_force
-from dealgraph.queries.funding import capex_funding
-from dealgraph.queries.vendor_financing import vendor_financing
+from dealgraph.queries.dependence.concentration import concentration
+from dealgraph.queries.dependence.funding import capex_funding
+from dealgraph.queries.findings.analysis import analyze
+from dealgraph.queries.flows.flow import deals_in_force
+from dealgraph.queries.risk.vendor_financing import vendor_financing
 
 SEEDS = range(40)
 
-# The roles, as documented (queries/concentration.py, queries/vendor_financing.py, funding.py)
+# The roles, as documented (queries/dependence/concentration.py and funding.py,
+# queries/risk/vendor_financing.py)
 CUSTOMER_KINDS = {"purchase", "cloud_contract", "leaseback", "backstop", "revenue_share"}
 FUNDER_KINDS = {"equity", "debt", "warrant"}
 VENDOR_FUNDING = {"equity", "warrant", "debt", "backstop"}

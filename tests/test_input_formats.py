@@ -17,7 +17,7 @@ from dealgraph.errors import DataError
 from dealgraph.exports.parquet import data_tables
 from dealgraph.loaders import load_dataset
 from dealgraph.loaders.dataset import bundled_path
-from dealgraph.queries.analysis import analyze
+from dealgraph.queries.findings.analysis import analyze
 
 NUMBERS = ("amount_usd", "amount_low_usd", "amount_high_usd", "cash_part_usd")
 

@@ -10,7 +10,7 @@ from conftest import deal, entity, write_csv
 from dealgraph.errors import DataError
 from dealgraph.graph.model import DEAL_COLUMNS, ENTITY_COLUMNS
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.flow import deal_values, deals_in_force
+from dealgraph.queries.flows.flow import deal_values, deals_in_force
 
 
 def problems(folder) -> list[str]:

@@ -6,8 +6,8 @@ import networkx as nx
 import pytest
 from conftest import deal
 
-from dealgraph.queries.flow import Hop, deals_in_force, hops
-from dealgraph.queries.loops import find_loops, iter_cycles
+from dealgraph.queries.flows.flow import Hop, deals_in_force, hops
+from dealgraph.queries.flows.loops import find_loops, iter_cycles
 
 
 def loops_of(data, **kw):
@@ -70,7 +70,7 @@ def test_min_amount_drops_loops_with_a_small_hop(load):
 
 
 def test_as_of_and_kinds_change_which_loops_exist(load):
-    from dealgraph.queries.flow import FlowFilter
+    from dealgraph.queries.flows.flow import FlowFilter
 
     data = load(
         [

@@ -17,9 +17,9 @@ from conftest import deal, entity
 from random_deals import random_data
 
 from dealgraph.errors import DealgraphError
-from dealgraph.queries.alerts import format_usd
-from dealgraph.queries.analysis import analyze
-from dealgraph.queries.flow import FlowFilter, deal_spans, deals_in_force
+from dealgraph.queries.findings.alerts import format_usd
+from dealgraph.queries.findings.analysis import analyze
+from dealgraph.queries.flows.flow import FlowFilter, deal_spans, deals_in_force
 from dealgraph.viz import map as map_module
 from dealgraph.viz.layout import spring_positions
 from dealgraph.viz.map import (

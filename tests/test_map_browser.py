@@ -14,9 +14,9 @@ import pytest
 from conftest import deal, entity
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.alerts import format_usd
-from dealgraph.queries.analysis import analyze
-from dealgraph.queries.flow import FlowFilter, deal_values, deals_in_force
+from dealgraph.queries.findings.alerts import format_usd
+from dealgraph.queries.findings.analysis import analyze
+from dealgraph.queries.flows.flow import FlowFilter, deal_values, deals_in_force
 from dealgraph.viz.map import MAX_ALERTS_LISTED, write_map
 
 HOSTILE = "<img src=x onerror=alert(1)>"

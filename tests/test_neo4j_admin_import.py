@@ -18,7 +18,7 @@ from dealgraph.exports import write_export
 from dealgraph.exports.neo4j_admin import IMPORT_ARGUMENTS
 from dealgraph.graph.neo4j_store import Neo4jStore
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.analysis import analyze
+from dealgraph.queries.findings.analysis import analyze
 
 SHAPE = """
 MATCH (n) WITH labels(n) AS labels, count(*) AS n RETURN 'nodes' AS what, labels AS key, n

@@ -20,11 +20,11 @@ from dealgraph.errors import StoreError
 from dealgraph.graph.neo4j_store import Neo4jStore
 from dealgraph.loaders import load_dataset
 from dealgraph.queries import cypher_catalogue
-from dealgraph.queries.alerts import stable_id
-from dealgraph.queries.analysis import analyze
-from dealgraph.queries.concentration import concentration
 from dealgraph.queries.cypher_catalogue import catalogue
-from dealgraph.queries.flow import deal_values, deals_in_force
+from dealgraph.queries.dependence.concentration import concentration
+from dealgraph.queries.findings.alerts import stable_id
+from dealgraph.queries.findings.analysis import analyze
+from dealgraph.queries.flows.flow import deal_values, deals_in_force
 
 
 def cli(env, *args):
@@ -259,7 +259,7 @@ def test_named_query_matches_the_embedded_answer(neo4j_store: Neo4jStore, make_d
         dataset = load_dataset([make_data(deals, entities)])
     neo4j_store.load(dataset)
     if name == "loop-findings":
-        from dealgraph.queries.findings import concentration_findings, loop_findings
+        from dealgraph.queries.findings.graph_findings import concentration_findings, loop_findings
 
         analysis = analyze(dataset)
         neo4j_store.write_findings(loop_findings(analysis), concentration_findings(analysis))

@@ -15,8 +15,8 @@ from dealgraph.graph import neo4j_rows
 from dealgraph.graph.neo4j_store import parse_version, require_supported
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.analysis import Options, analyze
-from dealgraph.queries.flow import FlowFilter
+from dealgraph.queries.findings.analysis import Options, analyze
+from dealgraph.queries.flows.flow import FlowFilter
 
 
 def assert_same_dataset(back, expected) -> None:
@@ -135,7 +135,7 @@ def test_progress_counts_every_row_once(neo4j_store, make_data):
 
 
 def test_findings_replace_the_previous_ones_and_stay_out_of_the_data(neo4j_store, neo4j_driver):
-    from dealgraph.queries.findings import concentration_findings, loop_findings
+    from dealgraph.queries.findings.graph_findings import concentration_findings, loop_findings
 
     files = load_dataset()
     neo4j_store.load(files)

@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from conftest import deal, entity, write_csv
 
 from dealgraph.cli import main
+from dealgraph.cli.render import csv_text, render
 from dealgraph.loaders import bundled_path
 from dealgraph.output_set import MANIFEST, read_manifest
-from dealgraph.render import csv_text, render
 
 DEALGRAPH = [sys.executable, "-m", "dealgraph"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

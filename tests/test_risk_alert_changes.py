@@ -9,7 +9,7 @@ import json
 from conftest import deal
 from risk_data import run, run_json
 
-from dealgraph.queries.alert_changes import compare_alerts
+from dealgraph.queries.findings.alert_changes import compare_alerts
 
 
 def alert(id, severity="low", amount=1.0, **more):

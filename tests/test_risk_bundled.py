@@ -11,7 +11,7 @@ import pytest
 from risk_data import run, run_json
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.flow import deal_values, deals_in_force
+from dealgraph.queries.flows.flow import deal_values, deals_in_force
 
 
 @pytest.fixture(scope="module")

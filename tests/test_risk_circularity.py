@@ -15,9 +15,9 @@ from conftest import deal
 from risk_data import run_json
 
 from dealgraph.cli import main
-from dealgraph.queries import circularity as circularity_module
-from dealgraph.queries.circularity import circularity
-from dealgraph.queries.flow import Hop
+from dealgraph.queries.flows import circularity as circularity_module
+from dealgraph.queries.flows.circularity import circularity
+from dealgraph.queries.flows.flow import Hop
 
 
 def hop_map(*edges) -> dict[tuple[str, str], Hop]:

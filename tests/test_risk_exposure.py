@@ -9,9 +9,9 @@ from conftest import deal, entity
 from risk_data import run, run_json, write_financials
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.analysis import Options, analyze
-from dealgraph.queries.exposure import exposure
-from dealgraph.queries.flow import deals_in_force
+from dealgraph.queries.dependence.exposure import exposure
+from dealgraph.queries.findings.analysis import Options, analyze
+from dealgraph.queries.flows.flow import deals_in_force
 
 # Supplier s: revenue $50B, cash $10B. c1 pays it $100B + $20B, c2 $10B; it buys $5B from v
 # (revenue $20B) and borrows an undisclosed sum from v; x -> y does not involve s.

@@ -11,7 +11,7 @@ from risk_data import run, write_financials
 
 from dealgraph.errors import DataError
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.figures import latest
+from dealgraph.queries.dependence.figures import latest
 
 DEALS = [deal("d1", "a", "b", "purchase", "1B")]
 ENTITIES = [entity("a", name="Alpha Corp", aliases="Alpha;AC"), entity("b")]

@@ -8,8 +8,8 @@ from conftest import deal
 from risk_data import run_json, write_financials
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.flow import deals_in_force
-from dealgraph.queries.funding import capex_funding
+from dealgraph.queries.dependence.funding import capex_funding
+from dealgraph.queries.flows.flow import deals_in_force
 
 ROWS = [
     deal("d24", "bank", "b1", "debt", "3B", "2024-06-30"),  # the last day of b1's FY2024

@@ -7,9 +7,9 @@ import pytest
 from conftest import deal
 from risk_data import run, run_json
 
-from dealgraph.queries.analysis import Options, analyze
-from dealgraph.queries.flow import FlowFilter
-from dealgraph.queries.loop_profile import DealTerms, loop_profile, parse_span
+from dealgraph.queries.findings.analysis import Options, analyze
+from dealgraph.queries.flows.flow import FlowFilter
+from dealgraph.queries.flows.loop_profile import DealTerms, loop_profile, parse_span
 
 NO_CONC = Options(perspectives=())
 RUMORED = FlowFilter(include_rumored=True)

@@ -4,14 +4,14 @@ files it was loaded from (the store keeps deals and company figures)."""
 from __future__ import annotations
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.circularity import circularity
-from dealgraph.queries.exposure import exposure
-from dealgraph.queries.figures import latest
-from dealgraph.queries.flow import FlowFilter, deals_in_force, hops
-from dealgraph.queries.funding import capex_funding
-from dealgraph.queries.stress import stress
-from dealgraph.queries.timeline import timeline
-from dealgraph.queries.vendor_financing import vendor_financing
+from dealgraph.queries.dependence.exposure import exposure
+from dealgraph.queries.dependence.figures import latest
+from dealgraph.queries.dependence.funding import capex_funding
+from dealgraph.queries.flows.circularity import circularity
+from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
+from dealgraph.queries.flows.timeline import timeline
+from dealgraph.queries.risk.stress import stress
+from dealgraph.queries.risk.vendor_financing import vendor_financing
 
 
 def risk_results(data, as_of: str | None) -> dict:

@@ -11,10 +11,10 @@ from random_deals import random_folder
 from risk_data import run, run_json, write_financials
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.analysis import Options, analyze
-from dealgraph.queries.figures import latest
-from dealgraph.queries.flow import deals_in_force, hops
-from dealgraph.queries.stress import stress
+from dealgraph.queries.dependence.figures import latest
+from dealgraph.queries.findings.analysis import Options, analyze
+from dealgraph.queries.flows.flow import deals_in_force, hops
+from dealgraph.queries.risk.stress import stress
 
 ROWS = [
     deal("sa", "s", "a", amount="40B"),

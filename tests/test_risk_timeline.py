@@ -10,8 +10,8 @@ from conftest import deal
 from risk_data import run, run_json
 
 from dealgraph.loaders import load_dataset
-from dealgraph.queries.flow import FlowFilter
-from dealgraph.queries.timeline import timeline
+from dealgraph.queries.flows.flow import FlowFilter
+from dealgraph.queries.flows.timeline import timeline
 
 ROWS = [
     deal("e1", "a", "b", "equity", "10B", "2025-01-15"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from conftest import deal
 from risk_data import run_json
 
-from dealgraph.queries.alerts import source_urls, vendor_financing_alert
-from dealgraph.queries.analysis import analyze
-from dealgraph.queries.flow import deals_in_force
-from dealgraph.queries.vendor_financing import vendor_financing
+from dealgraph.queries.findings.alerts import source_urls, vendor_financing_alert
+from dealgraph.queries.findings.analysis import analyze
+from dealgraph.queries.flows.flow import deals_in_force
+from dealgraph.queries.risk.vendor_financing import vendor_financing
 
 # n funds o ($10B equity) and sells to o ($40B) and to c ($8B); o rents from c ($6B).
 # The revenue share o -> n is not a purchase and the jv n -> o is not funding: both ignored.

@@ -2,7 +2,7 @@
 
 A rule written `>=` that becomes `>` (or the reverse) fails here: each case sits on the
 bound itself. Amounts step by $1 (exact in floats at these sizes), shares and ratios by
-1e-9 of their value. The rules are in queries/alerts.py's docstring.
+1e-9 of their value. The rules are in queries/findings/alerts.py's docstring.
 """
 
 from __future__ import annotations
@@ -14,20 +14,20 @@ from click.testing import CliRunner
 from conftest import deal
 
 from dealgraph.cli import main
-from dealgraph.queries.alerts import (
+from dealgraph.queries.dependence.concentration import Concentration, Counterparty
+from dealgraph.queries.dependence.figures import Figure
+from dealgraph.queries.findings.alerts import (
     LoopAlerts,
     concentration_alert,
     stress_alert,
     vendor_financing_alert,
 )
-from dealgraph.queries.analysis import Options, analyze
-from dealgraph.queries.concentration import Concentration, Counterparty
-from dealgraph.queries.figures import Figure
-from dealgraph.queries.flow import FlowFilter, Hop, deal_spans, deals_in_force
-from dealgraph.queries.loop_profile import LoopProfile
-from dealgraph.queries.loops import Loop
-from dealgraph.queries.stress import StressHit, StressNetwork, StressResult
-from dealgraph.queries.vendor_financing import VendorFinancing
+from dealgraph.queries.findings.analysis import Options, analyze
+from dealgraph.queries.flows.flow import FlowFilter, Hop, deal_spans, deals_in_force
+from dealgraph.queries.flows.loop_profile import LoopProfile
+from dealgraph.queries.flows.loops import Loop
+from dealgraph.queries.risk.stress import StressHit, StressNetwork, StressResult
+from dealgraph.queries.risk.vendor_financing import VendorFinancing
 
 B = 1e9
 EPS = 1e-9  # relative step for shares and ratios

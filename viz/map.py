@@ -11,7 +11,7 @@ Bootstrap from a CDN even in "in_line" mode (see docs/map.md).
 What goes into the data:
 - every deal that is in force at some date up to the analysis's (`as_of`), with the date a
   later row replaces it (`until`), so the page's date slider shows the map as of any deal
-  date by the same rules as `queries.flow.deals_in_force`;
+  date by the same rules as `queries.flows.flow.deals_in_force`;
 - the entities at either end of those deals, with positions from `layout.spring_positions`;
   `focus` keeps an entity's neighbourhood; beyond `MAX_ENTITIES` the map keeps the entities
   with the most money through them and beyond `MAX_DEALS` the largest deals among them,
@@ -38,9 +38,9 @@ from dealgraph import __version__
 from dealgraph.atomic_files import write_atomically
 from dealgraph.errors import DealgraphError
 from dealgraph.graph.schema import SCHEMA
-from dealgraph.queries.alerts import format_usd
-from dealgraph.queries.analysis import Analysis
-from dealgraph.queries.flow import deal_spans, deal_values
+from dealgraph.queries.findings.alerts import format_usd
+from dealgraph.queries.findings.analysis import Analysis
+from dealgraph.queries.flows.flow import deal_spans, deal_values
 from dealgraph.viz.layout import spring_positions
 
 # The largest graph that stays responsive (benchmarks/map_figures.py, docs/map.md): beyond

@@ -10,8 +10,8 @@ knowing about alerts. Plain dicts in, plain dicts out: the store decides how to 
 from __future__ import annotations
 
 from dealgraph.graph.neo4j_rows import FINDING_PREFIX
-from dealgraph.queries.alerts import stable_id
-from dealgraph.queries.analysis import Analysis
+from dealgraph.queries.findings.alerts import stable_id
+from dealgraph.queries.findings.analysis import Analysis
 
 
 def loop_findings(analysis: Analysis) -> list[dict]:

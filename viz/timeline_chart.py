@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 
 from dealgraph.graph.schema import SCHEMA
-from dealgraph.queries.timeline import Quarter
+from dealgraph.queries.flows.timeline import Quarter
 
 
 def draw(quarters: Sequence[Quarter]) -> Figure:

@@ -15,9 +15,14 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from dealgraph.queries.circularity import circularity
-from dealgraph.queries.flow import FlowFilter, _end_of, deal_values, deals_in_force, hops
-from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH, find_loops, largest_first
+from dealgraph.queries.flows.circularity import circularity
+from dealgraph.queries.flows.flow import FlowFilter, _end_of, deal_values, deals_in_force, hops
+from dealgraph.queries.flows.loops import (
+    DEFAULT_LIMIT,
+    DEFAULT_MAX_LENGTH,
+    find_loops,
+    largest_first,
+)
 
 
 @dataclass(frozen=True)

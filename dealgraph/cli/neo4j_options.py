@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 import click
 
 from dealgraph.graph.model import DataSet
-from dealgraph.queries.analysis import Analysis
+from dealgraph.queries.findings.analysis import Analysis
 
 if TYPE_CHECKING:  # the driver is imported only when a command talks to Neo4j (0.2 s saved)
     from dealgraph.graph.neo4j_connection import Neo4jSettings
     from dealgraph.graph.neo4j_store import Neo4jStore
-from dealgraph.queries.findings import concentration_findings, loop_findings
+from dealgraph.queries.findings.graph_findings import concentration_findings, loop_findings
 
 _META = "dealgraph.neo4j"
 STORE_ENV = "DEALGRAPH_STORE"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dealgraph.queries.flow import _end_of, deal_values
+from dealgraph.queries.flows.flow import _end_of, deal_values
 
 DEBT_KINDS = frozenset({"debt"})
 PARTNER_KINDS = frozenset({"equity", "warrant", "backstop", "jv"})

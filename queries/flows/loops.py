@@ -14,7 +14,7 @@ from itertools import islice
 
 import networkx as nx
 
-from dealgraph.queries.flow import Hop
+from dealgraph.queries.flows.flow import Hop
 
 DEFAULT_MAX_LENGTH = 6
 DEFAULT_LIMIT = 100_000
@@ -69,7 +69,7 @@ def find_loops(
     `limit` loops and says so (`truncated`). Loops come in a deterministic order (see
     `iter_cycles`). To handle loops one at a time, in flat memory, use `iter_loops`.
 
-    >>> from dealgraph.queries.flow import Hop
+    >>> from dealgraph.queries.flows.flow import Hop
     >>> h = {("a", "b"): Hop("a", "b", 5.0, ("d1",), ("equity",)),
     ...      ("b", "a"): Hop("b", "a", 3.0, ("d2",), ("purchase",))}
     >>> [(l.entities, l.amount_usd) for l in find_loops(h).loops]

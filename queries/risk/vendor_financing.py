@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dealgraph.graph.schema import SCHEMA
-from dealgraph.queries.flow import Hop, hops
+from dealgraph.queries.flows.flow import Hop, hops
 
 FUNDING_KINDS = frozenset({"equity", "warrant", "debt", "backstop"})
 PAYMENT_KINDS = frozenset({"purchase", "cloud_contract", "leaseback"})

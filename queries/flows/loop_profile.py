@@ -21,7 +21,7 @@ from datetime import date
 
 import pandas as pd
 
-from dealgraph.queries.loops import Loop
+from dealgraph.queries.flows.loops import Loop
 
 TIGHT_DAYS = 365
 SPREAD_DAYS = 3 * 365

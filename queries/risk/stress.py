@@ -19,8 +19,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dealgraph.queries.figures import Figure
-from dealgraph.queries.flow import Hop
+from dealgraph.queries.dependence.figures import Figure
+from dealgraph.queries.flows.flow import Hop
 
 DEFAULT_THRESHOLD = 0.25
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dealgraph.graph.schema import SCHEMA
-from dealgraph.queries.flow import Hop, hops
+from dealgraph.queries.flows.flow import Hop, hops
 
 PERSPECTIVES = ("customers", "suppliers", "funders")
 

@@ -11,10 +11,10 @@ import sys
 
 import click
 
-from dealgraph.cli_options import emit, format_option, user_errors
+from dealgraph.cli.neo4j_options import connection_options, open_store
+from dealgraph.cli.options import emit, format_option, user_errors
 from dealgraph.graph.neo4j_store import READ_TIMEOUT
 from dealgraph.loaders import BUNDLED, load_dataset
-from dealgraph.neo4j_options import connection_options, open_store
 from dealgraph.queries.cypher_catalogue import catalogue, named_query
 
 
@@ -90,7 +90,14 @@ def _list_catalogue(fmt: str | None) -> None:
     callback=_parse_params,
     help="A query parameter ($KEY in the query); VALUE is read as JSON when it can be.",
 )
-@click.option("--name", metavar="NAME", help="Run a query of the catalogue (see --list).")
+@click.option(
+    "--name",
+    metavar="NAME",
+    shell_complete=lambda ctx, param, incomplete: sorted(
+        n for n in catalogue() if n.startswith(incomplete)
+    ),
+    help="Run a query of the catalogue (see --list).",
+)
 @click.option("--list", "list_", is_flag=True, help="List the catalogue of named queries.")
 @click.option(
     "--write",

@@ -51,6 +51,19 @@ class Hop:
     unknown_deal_ids: tuple[str, ...] = ()
 
 
+def check_date(text: str) -> str:
+    """`text` if it is a date as filters take it (YYYY-MM-DD or YYYY-MM), else ValueError."""
+    import datetime
+
+    for fmt in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            datetime.datetime.strptime(text, fmt)
+            return text
+        except ValueError:
+            pass
+    raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or YYYY-MM)")
+
+
 def _end_of(as_of: str) -> str:
     """`2025-09` as a cut-off means the whole month."""
     return f"{as_of}-31" if len(as_of) == 7 else as_of

@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dealgraph.queries.concentration import Concentration
-from dealgraph.queries.figures import Figure
-from dealgraph.queries.flow import Hop
-from dealgraph.queries.loop_profile import LoopProfile, severity_shift
-from dealgraph.queries.loops import Loop
-from dealgraph.queries.stress import StressResult
-from dealgraph.queries.vendor_financing import VendorFinancing
+from dealgraph.queries.dependence.concentration import Concentration
+from dealgraph.queries.dependence.figures import Figure
+from dealgraph.queries.flows.flow import Hop
+from dealgraph.queries.flows.loop_profile import LoopProfile, severity_shift
+from dealgraph.queries.flows.loops import Loop
+from dealgraph.queries.risk.stress import StressResult
+from dealgraph.queries.risk.vendor_financing import VendorFinancing
 
 SEVERITIES = ("low", "medium", "high")
 TOP_SHARE = 0.5

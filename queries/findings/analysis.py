@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from dealgraph.graph.model import DataSet
-from dealgraph.queries.alerts import (
+from dealgraph.queries.dependence.concentration import (
+    PERSPECTIVES,
+    Concentration,
+    concentration_of_hops,
+    perspective_kinds,
+    role_hops,
+)
+from dealgraph.queries.dependence.figures import Figure, latest
+from dealgraph.queries.findings.alerts import (
     Alert,
     LoopAlerts,
     concentration_alert,
@@ -21,25 +29,17 @@ from dealgraph.queries.alerts import (
     stress_alert,
     vendor_financing_alert,
 )
-from dealgraph.queries.concentration import (
-    PERSPECTIVES,
-    Concentration,
-    concentration_of_hops,
-    perspective_kinds,
-    role_hops,
-)
-from dealgraph.queries.figures import Figure, latest
-from dealgraph.queries.flow import FlowFilter, Hop, deals_in_force, hops
-from dealgraph.queries.loop_profile import DealTerms, loop_profile
-from dealgraph.queries.loops import (
+from dealgraph.queries.flows.flow import FlowFilter, Hop, deals_in_force, hops
+from dealgraph.queries.flows.loop_profile import DealTerms, loop_profile
+from dealgraph.queries.flows.loops import (
     DEFAULT_LIMIT,
     DEFAULT_MAX_LENGTH,
     LoopSearch,
     find_loops,
     iter_loops,
 )
-from dealgraph.queries.stress import DEFAULT_THRESHOLD, StressNetwork, entity_sizes
-from dealgraph.queries.vendor_financing import vendor_financing
+from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD, StressNetwork, entity_sizes
+from dealgraph.queries.risk.vendor_financing import vendor_financing
 
 
 @dataclass(frozen=True)

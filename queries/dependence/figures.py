@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dealgraph.queries.flow import _end_of
+from dealgraph.queries.flows.flow import _end_of
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from typing import IO
 import click
 
 from dealgraph.atomic_files import atomic_output, checkpoint
+from dealgraph.cli.render import to_json
 from dealgraph.graph.model import DataSet
-from dealgraph.queries.alerts import SEVERITIES
-from dealgraph.queries.analysis import Options, StreamReport, stream_alerts
-from dealgraph.render import to_json
+from dealgraph.queries.findings.alerts import SEVERITIES
+from dealgraph.queries.findings.analysis import Options, StreamReport, stream_alerts
 
 PROGRESS_EVERY = 0.5  # seconds between progress updates
 

@@ -32,8 +32,8 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from dealgraph.queries.diagonal import DENSE_MAX, dense_diagonal, inverse_diagonal
-from dealgraph.queries.flow import Hop
+from dealgraph.queries.flows.diagonal import DENSE_MAX, dense_diagonal, inverse_diagonal
+from dealgraph.queries.flows.flow import Hop
 
 _CLOSED = 1e-12  # a row of Q this close to 1 leaks nothing
 
@@ -172,7 +172,7 @@ def circularity(hop_map: Mapping[tuple[str, str], Hop], dense_max: int = DENSE_M
     Components above `dense_max` members are modelled (see `diagonal`). The index's standard
     error adds the members' errors as independent, plus the part they may share.
 
-    >>> from dealgraph.queries.flow import Hop
+    >>> from dealgraph.queries.flows.flow import Hop
     >>> h = {("a", "b"): Hop("a", "b", 10.0, ("d1",), ("equity",)),
     ...      ("b", "a"): Hop("b", "a", 5.0, ("d2",), ("purchase",))}
     >>> round(circularity(h).index, 6)  # T = 10 each; half of b's comes back: c = 0.5

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dealgraph.queries.figures import Figure, latest
-from dealgraph.queries.flow import deal_values
+from dealgraph.queries.dependence.figures import Figure, latest
+from dealgraph.queries.flows.flow import deal_values
 
 SIZE_FIELDS = ("revenue_usd", "cash_usd", "total_debt_usd", "market_cap_usd")
 

@@ -15,14 +15,16 @@ from pathlib import Path
 import click
 
 from dealgraph.atomic_files import stdout_failed, write_atomically
+from dealgraph.cli.neo4j_options import neo4j_dataset, neo4j_options
+from dealgraph.cli.render import FORMATS, render
 from dealgraph.errors import DataError, DealgraphError
+from dealgraph.graph.entity_names import entity_choices
+from dealgraph.graph.entity_names import resolve_entity as resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import BUNDLED, load_dataset
-from dealgraph.neo4j_options import neo4j_dataset, neo4j_options
-from dealgraph.queries.loop_profile import parse_span
-from dealgraph.queries.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
-from dealgraph.render import FORMATS, render
+from dealgraph.queries.flows.loop_profile import parse_span
+from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
 
 
 class UserError(click.ClickException):
@@ -65,17 +67,14 @@ def parse_kinds(ctx, param, value: str | None) -> frozenset[str] | None:
 
 
 def parse_date(ctx, param, value: str | None) -> str | None:
-    import datetime
+    from dealgraph.queries.flows.flow import check_date
 
     if value is None:
         return None
-    for fmt in ("%Y-%m-%d", "%Y-%m"):
-        try:
-            datetime.datetime.strptime(value, fmt)
-            return value
-        except ValueError:
-            pass
-    raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD or YYYY-MM)")
+    try:
+        return check_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def parse_amount_option(ctx, param, value: str | None) -> float | None:
@@ -196,3 +195,15 @@ def print_out(text: str, nl: bool = True) -> None:
         click.echo(text, nl=nl)
     except OSError as exc:
         raise stdout_failed(exc) from None
+
+
+def complete_entity(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Shell completion for entity arguments: the ids of the data set given so far."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        dataset = load_dataset(ctx.params.get("data") or (BUNDLED,))
+    except DealgraphError:
+        return []
+    names = dict(zip(dataset.entities["id"], dataset.entities["name"], strict=True))
+    return [CompletionItem(i, help=names[i]) for i in entity_choices(dataset.entities, incomplete)]

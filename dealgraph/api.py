@@ -1,0 +1,402 @@
+"""The Python API: one data set object whose methods return what each command prints.
+
+    >>> import dealgraph
+    >>> ds = dealgraph.load()
+    >>> loops = ds.loops(max_length=4, min_amount="1B")
+    >>> list(loops.columns[:4])
+    ['id', 'length', 'entities', 'path']
+
+Every method returns a DataFrame with the rows of `dealgraph <command> --format json` (same
+ids, same fields), so a notebook and the shell agree. Entity arguments take an id, a name or
+an alias in any case. `as_of`, `kinds` and `include_rumored` can be set once (`ds.as_of(...)`,
+`ds.where(...)`) or given to any call.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from dealgraph import result_rows
+from dealgraph.errors import DealgraphError
+from dealgraph.graph.entity_names import resolve_entity
+from dealgraph.graph.model import DataSet
+from dealgraph.loaders import BUNDLED, load_dataset
+from dealgraph.queries.findings.analysis import Analysis, Options, analyze
+from dealgraph.queries.flows.flow import FlowFilter, check_date, deals_in_force, hops
+from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
+
+__all__ = ["DealGraph", "Map", "load"]
+
+
+def load(*paths: str | Path, neo4j: object = False) -> DealGraph:
+    """The data set: the bundled one by default; folders or files stack, later rows win.
+
+    `load("bundled", "./mine")` adds your rows to the bundled ones. `neo4j=True` reads the
+    graph from the server named by NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD (and
+    NEO4J_DATABASE); pass a `neo4j.Driver` instead to use your own connection.
+    """
+    if len(paths) == 1 and not isinstance(paths[0], str | Path):
+        paths = tuple(paths[0])  # load(["bundled", "./mine"]) reads like load("bundled", ...)
+    if neo4j:
+        if paths:
+            raise DealgraphError("give paths or neo4j=, not both")
+        return DealGraph(_neo4j_dataset(neo4j))
+    return DealGraph(load_dataset(paths or (BUNDLED,)), bundled=BUNDLED in (paths or (BUNDLED,)))
+
+
+def _neo4j_dataset(neo4j: object) -> DataSet:
+    from dealgraph.graph.neo4j_connection import Neo4jSettings
+    from dealgraph.graph.neo4j_store import Neo4jStore
+
+    chosen = Neo4jSettings.from_env()
+    if neo4j is True:
+        with chosen.open_driver() as driver:
+            store = Neo4jStore(driver, chosen.database, where=chosen.where)
+            store.check()
+            return store.read_dataset()
+    return Neo4jStore(neo4j, chosen.database, where=chosen.where).read_dataset()
+
+
+def _date(value: str | None, argument: str = "as_of") -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_date(value)
+    except ValueError as exc:
+        raise DealgraphError(f"{argument}: {exc}") from None
+
+
+def _amount(value: str | float | None) -> float | None:
+    from dealgraph.loaders.amounts import AmountError, parse_amount
+
+    if value is None or isinstance(value, int | float):
+        return value
+    try:
+        return parse_amount(value)
+    except AmountError as exc:
+        raise DealgraphError(f"min_amount: {exc}") from None
+
+
+def _span(value: str | int | None) -> int | None:
+    from dealgraph.queries.flows.loop_profile import parse_span
+
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return parse_span(value)
+    except ValueError as exc:
+        raise DealgraphError(f"max_span: {exc}") from None
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows as a DataFrame; lists (deal ids, hops) stay lists in their cells."""
+    return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+
+
+@dataclass(frozen=True)
+class DealGraph:
+    """A loaded data set and the questions it answers. Build it with `dealgraph.load()`."""
+
+    dataset: DataSet
+    flow: FlowFilter = FlowFilter()
+    bundled: bool = False
+
+    # -- the data, as loaded ------------------------------------------------------------
+    @property
+    def entities(self) -> pd.DataFrame:
+        return self.dataset.entities
+
+    @property
+    def deals(self) -> pd.DataFrame:
+        return self.dataset.deals
+
+    @property
+    def financials(self) -> pd.DataFrame | None:
+        return self.dataset.financials
+
+    def entity(self, text: str) -> str:
+        """The id of the entity an id, name or alias (any case) names."""
+        return resolve_entity(self.entities, text, "entity")
+
+    # -- filters --------------------------------------------------------------------------
+    def as_of(self, date: str) -> DealGraph:
+        """The same data set on `date`: only deals signed by then, each in that version."""
+        return replace(self, flow=replace(self.flow, as_of=_date(date)))
+
+    def where(
+        self, *, kinds: list[str] | None = None, include_rumored: bool | None = None
+    ) -> DealGraph:
+        """Only these deal kinds, and/or rumoured deals counted too."""
+        flow = self.flow
+        if kinds is not None:
+            flow = replace(flow, kinds=self._kinds(kinds))
+        if include_rumored is not None:
+            flow = replace(flow, include_rumored=include_rumored)
+        return replace(self, flow=flow)
+
+    @staticmethod
+    def _kinds(kinds) -> frozenset[str] | None:
+        from dealgraph.graph.schema import SCHEMA
+
+        if kinds is None:
+            return None
+        kinds = frozenset([kinds] if isinstance(kinds, str) else kinds)
+        unknown = sorted(kinds - SCHEMA.deal_kinds.keys())
+        if unknown:
+            raise DealgraphError(f"kinds: unknown deal kind {', '.join(unknown)}")
+        return kinds
+
+    def _flow(self, as_of=None, kinds=None, include_rumored=None) -> FlowFilter:
+        flow = self.flow
+        if as_of is not None:
+            flow = replace(flow, as_of=_date(as_of))
+        if kinds is not None:
+            flow = replace(flow, kinds=self._kinds(kinds))
+        if include_rumored is not None:
+            flow = replace(flow, include_rumored=include_rumored)
+        return flow
+
+    # -- loops, concentration, alerts -------------------------------------------------
+    def analysis(
+        self,
+        *,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        min_amount: str | float | None = None,
+        limit: int = DEFAULT_LIMIT,
+        max_span: str | int | None = None,
+        as_of: str | None = None,
+        kinds: list[str] | None = None,
+        include_rumored: bool | None = None,
+    ) -> Analysis:
+        """The whole analysis (`dealgraph analyze`'s) as plain data, for the map and rows."""
+        options = Options(
+            flow=self._flow(as_of, kinds, include_rumored),
+            max_length=max_length,
+            min_amount=_amount(min_amount),
+            limit=limit,
+            max_span_days=_span(max_span),
+        )
+        return analyze(self.dataset, options)
+
+    def loop_rows(self, **filters) -> list[dict]:
+        """`dealgraph loops --format json`: largest first, with timing and firmness."""
+        return result_rows.loop_rows(self.analysis(**filters))
+
+    def loops(self, **filters) -> pd.DataFrame:
+        """Circular flows, one row per loop, largest first (see `analysis` for keywords)."""
+        return frame(self.loop_rows(**filters))
+
+    def concentration_rows(
+        self, by: str | None = None, entity: str | None = None, **filters
+    ) -> list[dict]:
+        from dealgraph.queries.dependence.concentration import PERSPECTIVES
+
+        if by is not None and by not in PERSPECTIVES:
+            raise DealgraphError(f"by: {by!r} is not one of {', '.join(PERSPECTIVES)}")
+        wanted = resolve_entity(self.entities, entity, "entity") if entity else None
+        return result_rows.concentration_rows(self.analysis(**filters), by, wanted)
+
+    def concentration(
+        self, by: str | None = None, entity: str | None = None, **filters
+    ) -> pd.DataFrame:
+        """Each entity's customers, suppliers and funders with HHI (`by` picks one)."""
+        return frame(self.concentration_rows(by, entity, **filters))
+
+    def alert_rows(self, **filters) -> list[dict]:
+        return result_rows.alert_rows(self.analysis(**filters))
+
+    def alerts(self, **filters) -> pd.DataFrame:
+        """Findings with severity and sources, as `dealgraph alerts`."""
+        return frame(self.alert_rows(**filters))
+
+    # -- risk ---------------------------------------------------------------------------
+    def _names(self) -> dict[str, str]:
+        return result_rows.entity_names(self.dataset)
+
+    def _in_force(self, flow: FlowFilter) -> pd.DataFrame:
+        return deals_in_force(self.deals, flow)
+
+    def vendor_financing(
+        self, min_amount: str | float | None = None, direct_only: bool = False, **flow
+    ) -> pd.DataFrame:
+        """Sellers funding their own customers, as `dealgraph vendor-financing`."""
+        from dealgraph.queries.risk.vendor_financing import vendor_financing
+
+        found = vendor_financing(self._in_force(self._flow(**flow)), via=not direct_only)
+        return frame(result_rows.vendor_financing_rows(found, self._names(), _amount(min_amount)))
+
+    def exposure(self, entity: str, **flow) -> pd.DataFrame:
+        """Everything `entity` committed and received, next to its size."""
+        from dealgraph.queries.dependence.exposure import exposure
+
+        wanted = resolve_entity(self.entities, entity, "entity")
+        flow_filter = self._flow(**flow)
+        found = exposure(self._in_force(flow_filter), wanted, self.financials, flow_filter.as_of)
+        return frame(result_rows.exposure_rows(found, self._names()))
+
+    def funding(self, entity: str | None = None, **flow) -> pd.DataFrame:
+        """Capex against operating cash flow, and the money raised, per entity and year."""
+        from dealgraph.queries.dependence.funding import capex_funding
+
+        wanted = resolve_entity(self.entities, entity, "entity") if entity else None
+        flow_filter = self._flow(**flow)
+        years = capex_funding(self._in_force(flow_filter), self.financials, flow_filter.as_of)
+        return frame(result_rows.funding_rows(years, self._names(), wanted))
+
+    def stress(self, shocks: dict[str, float], threshold: float | None = None, **flow):
+        """What breaks if these entities stop paying these fractions of their outflows."""
+        from dealgraph.queries.dependence.figures import latest
+        from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD, stress
+
+        given = {resolve_entity(self.entities, k, "shock"): float(v) for k, v in shocks.items()}
+        for name, share in given.items():
+            if not 0 < share <= 1:
+                raise DealgraphError(f"shock {name!r}: the fraction must be above 0, at most 1")
+        flow_filter = self._flow(**flow)
+        revenue = latest(self.financials, "revenue_usd", flow_filter.as_of)
+        result = stress(
+            hops(self._in_force(flow_filter)),
+            given,
+            revenue,
+            DEFAULT_THRESHOLD if threshold is None else threshold,
+        )
+        return frame(result_rows.stress_rows(result, self._names()))
+
+    def circularity(self, **flow) -> pd.DataFrame:
+        """Finn's cycling index: the market row first, then one row per entity."""
+        from dealgraph.queries.flows.circularity import circularity
+
+        found = circularity(hops(self._in_force(self._flow(**flow))))
+        return frame(result_rows.circularity_rows(found, self._names()))
+
+    def timeline(
+        self,
+        start: str | None = None,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        min_amount: str | float | None = None,
+        limit: int = DEFAULT_LIMIT,
+        **flow,
+    ) -> pd.DataFrame:
+        """Quarter by quarter: new commitments by kind, money going round."""
+        from dealgraph.queries.flows.timeline import timeline
+
+        flow_filter, first = self._flow(**flow), _date(start, "start")
+        quarters = timeline(self.deals, flow_filter, first, max_length, _amount(min_amount), limit)
+        return frame(result_rows.timeline_rows(quarters))
+
+    # -- graph and map -----------------------------------------------------------------
+    def to_networkx(self, **flow) -> nx.MultiDiGraph:
+        """One node per entity, one edge per deal in force (key: the deal id), from
+        `from_entity` to `to_entity`. Attributes are str, int, float or bool only (aliases
+        joined with "; ", unknown values left out), so GraphML and GEXF writers take it."""
+        graph = nx.MultiDiGraph()
+        for record in self.dataset.entity_records():
+            graph.add_node(record["id"], **_scalars(record))
+        for record in _records(self._in_force(self._flow(**flow))):
+            attributes = _scalars(record)
+            graph.add_edge(record["from_entity"], record["to_entity"], key=record["id"],
+                           **attributes)  # fmt: skip
+        return graph
+
+    def map(self, focus: str | None = None, hops: int = 1, **filters) -> Map:
+        """The interactive map (one offline HTML page) that shows itself in Jupyter."""
+        from dealgraph.viz.map import map_data, render_map
+
+        wanted = resolve_entity(self.entities, focus, "focus") if focus else None
+        page = render_map(map_data(self.analysis(**filters), focus=wanted, hops=hops))
+        return Map(page)
+
+    def export(self, path: str | Path, format: str, **filters) -> Path:
+        """Write the graph and the analysis for another tool, as `dealgraph export`:
+        `graphml`, `gexf`, `parquet` (a folder), `neo4j-admin` (a folder) or `ftm`."""
+        from dealgraph.exports import FORMATS, write_export
+
+        if format not in FORMATS:
+            raise DealgraphError(f"format: {format!r} is not one of {', '.join(FORMATS)}")
+        write_export(self.analysis(**filters), format, Path(path))
+        return Path(path)
+
+    # -- notebook display --------------------------------------------------------------
+    def summary(self) -> dict:
+        """What `dealgraph data --format json` reports."""
+        from dealgraph.loaders.dataset import bundled_about
+        from dealgraph.queries.inventory import describe
+
+        return describe(self.dataset, bundled_about() if self.bundled else None)
+
+    def __repr__(self) -> str:
+        when = f", as of {self.flow.as_of}" if self.flow.as_of else ""
+        return f"<DealGraph: {len(self.entities)} entities, {len(self.deals)} deals{when}>"
+
+    def _repr_html_(self) -> str:
+        from dealgraph.loaders.dataset import bundled_about
+
+        s = self.summary()
+        rows = [
+            ("Entities", s["entities"]),
+            ("Deals", s["deals"]),
+            ("Dates", f"{s['first_date']} to {s['newest_deal']['date']}" if s["deals"] else "-"),
+            ("Sources", ", ".join(f"{k} {v}" for k, v in s["sources_by_kind"].items())),
+        ]
+        if self.bundled:
+            about = bundled_about()
+            rows.insert(0, ("Data set", f"{about['name']} {about['version']}"))
+            rows.append(("Horizon", f"complete up to {about['horizon']}"))
+        if self.flow.as_of:
+            rows.append(("As of", self.flow.as_of))
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table><caption>dealgraph data set</caption>{cells}</table>"
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    frame = frame.reset_index(drop=True)
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _scalars(record: dict) -> dict:
+    """Attributes GraphML and GEXF accept: lists and tuples joined, None and NaN left out."""
+    kept = {}
+    for key, value in record.items():
+        if key == "id" or value is None:
+            continue
+        if isinstance(value, list | tuple):
+            value = "; ".join(str(v) for v in value)
+        elif hasattr(value, "item"):  # numpy scalars
+            value = value.item()
+        elif not isinstance(value, str | int | float | bool):
+            value = str(value)
+        kept[key] = value
+    return kept
+
+
+@dataclass(frozen=True)
+class Map:
+    """An offline HTML map: `.html` is the page, `.save(path)` writes it, and Jupyter shows
+    it in an iframe whose `srcdoc` holds the page (as branca's Figure does)."""
+
+    html: str
+    width: str = "100%"
+    height: int = 600
+
+    def save(self, path: str | Path) -> Path:
+        from dealgraph.atomic_files import write_atomically
+
+        path = Path(path)
+        write_atomically(path, self.html)
+        return path
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" width="{self.width}" '
+            f'height="{self.height}" style="border:none" '
+            'sandbox="allow-scripts" loading="lazy"></iframe>'
+        )

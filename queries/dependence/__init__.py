@@ -1,0 +1,1 @@
+"""Concentration and exposure: who depends on whom, how much, against their size."""

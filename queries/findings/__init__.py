@@ -1,0 +1,1 @@
+"""Findings: the whole analysis in one call, its alerts, and what changed since a run."""

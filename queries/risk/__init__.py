@@ -1,0 +1,1 @@
+"""Risk models: stress transmission (DebtRank-style cascades) and vendor financing."""

@@ -1,0 +1,1 @@
+"""Significance: whether a finding stands out against chance (null models of the deal graph)."""
