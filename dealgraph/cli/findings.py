@@ -23,6 +23,7 @@ from dealgraph.cli.options import (
     filter_options,
     format_option,
     open_dataset,
+    output_suffixes,
     print_out,
     resolve_entity,
     span_option,
@@ -47,6 +48,8 @@ from dealgraph.result_rows import (
 from dealgraph.result_rows import (
     loop_row as _loop_row,
 )
+
+SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".txt": "table"}
 
 
 def analysis_options(
@@ -136,7 +139,9 @@ ALERT_COLUMNS = [
     "-o",
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="Write to this file instead of stdout (a device or FIFO is written in place).",
+    callback=output_suffixes(".json", ".jsonl", ".csv", ".txt"),
+    help="Write to this file instead of stdout (a device or FIFO is written in place); "
+    "its suffix (.json, .jsonl, .csv) picks the format unless --format is given.",
 )
 @click.option(
     "--fail-on",
@@ -154,6 +159,8 @@ ALERT_COLUMNS = [
 def alerts(fmt, output, fail_on, since, **options) -> None:
     """Findings with severity and sources: circular flows, concentration, vendor financing
     and stress. JSON Lines stream: each loop's alert is written as the search finds it."""
+    if fmt is None and output is not None:  # the file's suffix says which format
+        fmt = SUFFIX_FORMATS.get(output.suffix.lower())
     if fmt == "jsonl" and since is None:
         dataset = open_dataset(options.pop("data"))
         worst = write_alerts_jsonl(dataset, analysis_options(**options), output)
@@ -165,7 +172,7 @@ def alerts(fmt, output, fail_on, since, **options) -> None:
     columns = ALERT_COLUMNS
     if since is not None:
         rows, columns = compare_alerts(rows, read_alerts(since)), [*ALERT_COLUMNS, "change"]
-    if fmt == "csv" or (fmt is None and output is not None and output.suffix == ".csv"):
+    if fmt == "csv":
         fmt, rows = "csv", [{k: r[k] for k in columns} for r in rows]
     table = ["severity", *(["change"] if since else []), "kind", "summary", "id"]
     emit(rows, fmt, table, output)
@@ -199,6 +206,7 @@ def focus_options(command: Callable) -> Callable:
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=Path("map.html"),
     show_default=True,
+    callback=output_suffixes(".html", ".htm"),
     help="The HTML file to write.",
 )
 @user_errors
