@@ -19,6 +19,8 @@ import io
 import json
 import math
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +121,8 @@ def _read_csv(name: str, raw: bytes) -> pd.DataFrame:
     """
     handle = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
     try:
-        header = next(csv.reader(handle), None)
+        with _cell_limit():
+            header = next(csv.reader(handle), None)
     except UnicodeDecodeError:
         _text(name, raw)  # raises the problem, with the line of the bad byte
         raise
@@ -156,9 +159,25 @@ def _arrow_csv(name: str, raw: bytes, header: list[str]) -> pa.Table:
         raise DataError([Problem(name, 0, "", f"not valid CSV: {first_error}")]) from None
 
 
+@contextmanager
+def _cell_limit() -> Iterator[None]:
+    """The csv module's field limit at `MAX_CELL` while we parse: it is process-wide, and a
+    library imported beside dealgraph may have raised it (followthemoney sets 30 MiB)."""
+    before = csv.field_size_limit(MAX_CELL)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _ragged_rows(text: str) -> list[tuple[int, str]]:
     """Rows whose number of cells differs from the header's (Arrow stops at the first), or the
     first row the csv module cannot read."""
+    with _cell_limit():
+        return _ragged_rows_within_limit(text)
+
+
+def _ragged_rows_within_limit(text: str) -> list[tuple[int, str]]:
     rows = csv.reader(io.StringIO(text, newline=""))
     problems: list[tuple[int, str]] = []
     width = None

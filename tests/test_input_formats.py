@@ -155,3 +155,22 @@ def test_bad_inputs_are_one_line_and_exit_2(tmp_path, name, make, expected):
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0] and str(path) in lines[0], result.output
+
+
+def test_a_raised_csv_field_limit_changes_no_message(tmp_path):
+    """followthemoney (a test dependency) raises the csv module's process-wide field limit on
+    import; the loader's own limit must hold whatever another library set."""
+    import csv
+
+    before = csv.field_size_limit(10**9)
+    try:
+        folder = tmp_path / "huge"
+        folder.mkdir()
+        (folder / "entities.csv").write_text("id,name,kind\na,A,other\n")
+        (folder / "deals.csv").write_text("id,date\n" + "x" * 200_000 + "\n")
+        with pytest.raises(DataError) as caught:
+            load_dataset([folder])
+    finally:
+        csv.field_size_limit(before)
+    assert "a cell over 131,072 characters" in str(caught.value)
+    assert csv.field_size_limit() == before
