@@ -174,3 +174,16 @@ def test_a_raised_csv_field_limit_changes_no_message(tmp_path):
         csv.field_size_limit(before)
     assert "a cell over 131,072 characters" in str(caught.value)
     assert csv.field_size_limit() == before
+
+
+def test_a_workbook_declaring_gigabytes_is_refused_before_it_is_opened(tmp_path):
+    """A zip bomb's central directory claims sizes far beyond its bytes: refused on the claim."""
+    path = tmp_path / "bomb.xlsx"
+    _write_book(path, {"entities": _csv("entities"), "deals": _csv("deals")}, typed=False)
+    raw = bytearray(path.read_bytes())
+    entry = raw.find(b"PK\x01\x02")  # the first central directory entry
+    raw[entry + 24 : entry + 28] = (0xFFFFFFF0).to_bytes(4, "little")  # uncompressed size
+    path.write_bytes(bytes(raw))
+    with pytest.raises(DataError) as caught:
+        load_dataset([path])
+    assert str(caught.value).startswith(f"{path}: expands to ")
