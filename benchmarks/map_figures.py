@@ -12,11 +12,16 @@ per entity) it prints one row per graph:
 - filter: moving the date slider to the middle date, until the new view is drawn.
 `--uncapped N` also measures an N-entity graph with the limits lifted, to show what they
 save (`dealgraph.viz.map.MAX_ENTITIES` and `MAX_DEALS`).
+`--against REF` also opens each page with the page script (viz/assets/map.js) of a git
+revision, same data, same run, alternating five times, and prints the median drawn+idle
+time of both and their ratio: on a busy machine absolute times move, the ratio less.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +37,7 @@ from synthetic import write_dataset  # noqa: E402
 from dealgraph.loaders import load_dataset  # noqa: E402
 from dealgraph.queries.findings.analysis import Options, analyze  # noqa: E402
 from dealgraph.viz import map as map_module  # noqa: E402
+from dealgraph.viz.map import csp_hash  # noqa: E402
 
 # Synthetic hub-heavy graphs hold millions of loops; the map lists the largest 300 anyway, so
 # the search stops early here to keep the run short (the analysis is not what is measured).
@@ -98,19 +104,51 @@ def measure(name: str, specs: list, folder: Path, browser) -> dict:
     }
 
 
+def against(ref: str, specs: list, folder: Path, browser, rounds: int = 5) -> str:
+    """Median drawn+idle time of this page script and of `ref`'s on the same data."""
+    script = Path(map_module.__file__).parent / "assets" / "map.js"
+    old = subprocess.run(["git", "show", f"{ref}:viz/assets/map.js"], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    mine = script.read_text("utf-8")
+    html = map_module.render_map(
+        map_module.map_data(analyze(load_dataset(specs), Options(limit=LOOP_LIMIT)))
+    )
+    # the same page with the other script inlined, and the policy's hash for it
+    baseline = html.replace(mine, old).replace(csp_hash(mine), csp_hash(old))
+    pages = {"this": folder / "against-this.html", ref: folder / "against-ref.html"}
+    pages["this"].write_text(html, "utf-8")
+    pages[ref].write_text(baseline, "utf-8")
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    for _ in range(rounds):
+        for name, path in pages.items():
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            started = time.perf_counter()
+            page.goto(path.as_uri())
+            page.evaluate(DRAWN_AND_IDLE)
+            times[name].append(time.perf_counter() - started)
+            page.close()
+    this, base = (statistics.median(times[name]) for name in pages)
+    return f"drawn+idle: {this:.2f} s against {base:.2f} s with {ref}'s map.js ({this / base:.2f})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[500, 2000, 10000])
     parser.add_argument("--uncapped", type=int, nargs="*", default=[])
+    parser.add_argument("--against", metavar="REF", help="Compare with this revision's map.js.")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         folder = Path(tmp)
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         rows.append(measure("bundled", ["bundled"], folder, browser))
+        compared = []
         for size in args.sizes:
             data = write_dataset(folder / f"data{size}", entities=size, deals=3 * size)
             rows.append(measure(f"synthetic {size:,}", [data], folder, browser))
+            if args.against:
+                compared.append(f"synthetic {size:,}: " + against(args.against, [data], folder,
+                                                                   browser))  # fmt: skip
         limits = map_module.MAX_ENTITIES, map_module.MAX_DEALS
         for size in args.uncapped:
             data = write_dataset(folder / f"data{size}", entities=size, deals=3 * size)
@@ -125,6 +163,8 @@ def main() -> int:
         print("  ".join(str(row[c]).ljust(w) for c, w in zip(columns, widths, strict=True)))
     limits = f"{map_module.MAX_ENTITIES:,} entities, {map_module.MAX_DEALS:,} deals"
     print(f"\nlimits: {limits}; drawn: entities / deals in the first view")
+    for line in compared:
+        print(line)
     return 0
 
 

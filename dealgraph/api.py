@@ -303,13 +303,32 @@ class DealGraph:
                            **attributes)  # fmt: skip
         return graph
 
-    def map(self, focus: str | None = None, hops: int = 1, **filters) -> Map:
-        """The interactive map (one offline HTML page) that shows itself in Jupyter."""
+    def map(
+        self, focus: str | None = None, hops: int = 1, layout: str = "spring", **filters
+    ) -> Map:
+        """The interactive map (one offline HTML page) that shows itself in Jupyter;
+        `layout="wheel"` opens it with the entities on a ring by kind."""
         from dealgraph.viz.map import map_data, render_map
 
         wanted = resolve_entity(self.entities, focus, "focus") if focus else None
-        page = render_map(map_data(self.analysis(**filters), focus=wanted, hops=hops))
-        return Map(page)
+        data = map_data(self.analysis(**filters), focus=wanted, hops=hops, layout=layout)
+        return Map(render_map(data))
+
+    def picture(
+        self, loop: str | None = None, *, focus: str | None = None, hops: int = 1, **filters
+    ):
+        """A static picture for print (`dealgraph picture`): the deal wheel, of the whole
+        graph or of `focus` within `hops`, or with `loop` (an id from `loops()`) that loop.
+        It shows itself in Jupyter; `.save("wheel.svg")` writes SVG or PNG (300 dpi)."""
+        from dealgraph.viz.pictures import loop_picture, wheel_picture
+
+        analysis = self.analysis(**filters)
+        if loop is not None:
+            if focus is not None:
+                raise DealgraphError("focus= draws a wheel: give loop= or focus=, not both")
+            return loop_picture(analysis, loop)
+        wanted = resolve_entity(self.entities, focus, "focus") if focus else None
+        return wheel_picture(analysis, focus=wanted, hops=hops)
 
     def export(self, path: str | Path, format: str, **filters) -> Path:
         """Write the graph and the analysis for another tool, as `dealgraph export`:

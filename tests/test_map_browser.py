@@ -339,3 +339,129 @@ def test_a_data_set_without_deals_in_force_gives_an_empty_map(map_page, load, tm
     page = map_page.open(write_map(analysis, tmp_path / "focus.html", focus="c"))
     assert page.evaluate(SHOWN_NODES) == ["c"]  # the focus alone, though it has no deals
     assert_clean(map_page)
+
+
+# What vis-network draws: each labelled entity's label box and circle, in canvas units.
+DRAWN_LABELS = """() => {
+  const r = document.getElementById('map').getBoundingClientRect();
+  const a = network.DOMtoCanvas({x: 0, y: 0}), b = network.DOMtoCanvas({x: r.width, y: r.height});
+  return Object.values(network.body.nodes)
+  .filter(n => !String(n.id).startsWith('edgeId:') && !n.options.hidden && n.options.label)
+  .filter(n => a.x <= n.x && n.x <= b.x && a.y <= n.y && n.y <= b.y)  // drawn in this view
+  .map(n => { const s = n.labelModule.size;
+              return {id: n.id, box: [s.left, s.top, s.left + s.width, s.top + s.height]}; });
+}"""
+CIRCLES = """() => Object.fromEntries(Object.values(network.body.nodes)
+  .filter(n => !String(n.id).startsWith('edgeId:') && !n.options.hidden)
+  .map(n => [n.id, [n.x - n.options.size, n.y - n.options.size,
+                    n.x + n.options.size, n.y + n.options.size]]))"""
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def drawn_labels(mp) -> dict[str, list[float]]:
+    """The labels drawn once the page has placed them for the current view."""
+    placed = mp.page.evaluate("dealgraph.state.placements")
+    mp.page.evaluate("network.redraw()")
+    mp.wait_until(f"dealgraph.state.placements >= {placed}")
+    return {row["id"]: row["box"] for row in mp.page.evaluate(DRAWN_LABELS)}
+
+
+def test_no_two_labels_overlap_in_the_overview(map_page, bundled):
+    _, path = bundled
+    page = map_page.open(path)
+    labels = drawn_labels(map_page)
+    assert len(labels) >= 40  # the decluttering keeps a readable share, not a handful
+    boxes = sorted(labels.items())
+    clashes = [(a, b) for i, (a, x) in enumerate(boxes) for b, y in boxes[i + 1:]
+               if overlap(x, y)]  # fmt: skip
+    assert clashes == []
+    # the largest entities are labelled first
+    sizes = page.evaluate(
+        "Object.fromEntries(network.body.data.nodes.get().map(n => [n.id, n.size]))"
+    )
+    biggest = sorted(sizes, key=lambda e: -sizes[e])[:5]
+    assert all(e in labels for e in biggest[:1])
+    # zooming in shows more labels, none overlapping
+    page.evaluate("network.moveTo({scale: network.getScale() * 3, animation: false}); "
+                  "dealgraph.placeLabels()")  # fmt: skip
+    closer = drawn_labels(map_page)
+    assert len(closer) > len(labels) * 0.5
+    boxes = sorted(closer.items())
+    assert not [1 for i, (_, x) in enumerate(boxes) for _, y in boxes[i + 1 :] if overlap(x, y)]
+    map_page.screenshot("labels-overview")
+    assert_clean(map_page)
+
+
+def test_a_highlighted_loop_has_no_faded_label_over_it(map_page, bundled):
+    analysis, path = bundled
+    page = map_page.open(path)
+    for index in range(6):  # the six largest loops, the ones an editor looks at first
+        page.locator("#loops button").nth(index).click()
+        bright = set(page.evaluate(BRIGHT_NODES))
+        labels = drawn_labels(map_page)
+        circles = page.evaluate(CIRCLES)
+        faded = {e: box for e, box in labels.items() if e not in bright}
+        assert bright <= set(labels)  # each highlighted entity keeps its name
+        over = [(f, h) for f, box in faded.items() for h in bright if overlap(box, circles[h])]
+        assert over == []
+        over_labels = [(f, h) for f, box in faded.items() for h in bright
+                       if overlap(box, labels[h])]  # fmt: skip
+        assert over_labels == []
+        if index == 2:
+            map_page.screenshot("loop-labels")
+    assert_clean(map_page)
+
+
+def test_search_highlights_the_entity_and_brings_it_into_view(map_page, bundled):
+    analysis, path = bundled
+    page = map_page.open(path)
+    page.locator("#loops button").first.click()  # a loop highlighted before the search
+    page.locator("#search").fill("CoreWeave")
+    page.locator("#search").press("Enter")
+    graph = drawn_graph(analysis)
+    partners = (
+        {"coreweave"} | set(graph.successors("coreweave")) | set(graph.predecessors("coreweave"))
+    )
+    assert set(page.evaluate(BRIGHT_NODES)) == partners
+    touching = {k for a, b, k in graph.edges(keys=True) if "coreweave" in (a, b)}
+    assert set(page.evaluate(BRIGHT_EDGES)) == touching
+    assert page.locator("#loops button[aria-pressed=true]").count() == 0
+    assert page.locator("#details-body h3").first.inner_text() == "CoreWeave, Inc."
+    box = page.evaluate("(() => { const r = document.getElementById('map')"
+                        ".getBoundingClientRect(); return [r.width, r.height]; })()")  # fmt: skip
+    for entity_id, (x, y) in page.evaluate(
+        "Object.entries(network.getPositions()).filter(([id]) =>"
+        f" {sorted(partners)!r}.includes(id)).map(([id, p]) =>"
+        " [id, [network.canvasToDOM(p).x, network.canvasToDOM(p).y]])"
+    ):
+        assert 0 <= x <= box[0] and 0 <= y <= box[1], entity_id
+    assert "coreweave" in drawn_labels(map_page)
+    map_page.screenshot("search-coreweave")
+    page.locator("#clear").click()
+    assert page.evaluate(BRIGHT_NODES) == page.evaluate(SHOWN_NODES)
+    assert_clean(map_page)
+
+
+def test_the_wheel_layout_and_its_toggle(map_page, bundled, tmp_path):
+    analysis, _ = bundled
+    path = write_map(analysis, tmp_path / "wheel.html", layout="wheel")
+    page = map_page.open(path)
+    positions = page.evaluate("network.getPositions()")
+    radii = {e: (p["x"] ** 2 + p["y"] ** 2) ** 0.5 for e, p in positions.items()}
+    assert max(radii.values()) - min(radii.values()) <= 2  # all on one ring
+    assert page.locator("input[name=layout][value=wheel]").is_checked()
+    labels = drawn_labels(map_page)
+    boxes = sorted(labels.items())
+    assert not [1 for i, (_, x) in enumerate(boxes) for _, y in boxes[i + 1 :] if overlap(x, y)]
+    map_page.screenshot("wheel-layout")
+    page.locator("input[name=layout][value=spring]").check()
+    embedded = page.evaluate(
+        "Object.fromEntries(dealgraph.data.entities.map(e => [e.id, [e.x, e.y]]))"
+    )
+    moved = page.evaluate("network.getPositions()")
+    for key, (x, y) in embedded.items():
+        assert abs(moved[key]["x"] - x) <= 1 and abs(moved[key]["y"] - y) <= 1
+    assert_clean(map_page)

@@ -81,3 +81,20 @@ def test_cli_csv_columns_per_kind_and_a_chart(folder, tmp_path):
 
 def test_empty_when_nothing_is_in_force(folder):
     assert run_json("timeline", "--data", folder, "--as-of", "2024-12-31") == []
+
+
+def test_every_bar_of_the_bundled_chart_lies_inside_the_axes():
+    """The tallest stack (2025Q4 in the bundled data) once ran off the top of the axis."""
+    from matplotlib.patches import Rectangle
+
+    from dealgraph.viz.timeline_chart import draw
+
+    for quarters in (timeline(load_dataset().deals), timeline(load_dataset().deals)[:1]):
+        axes = draw(quarters).axes[0]
+        low, high = axes.get_ylim()
+        bars = [p for p in axes.patches if isinstance(p, Rectangle)]
+        assert bars
+        spare = 0.01 * (high - low)  # not touching the frame either
+        for bar in bars:
+            bottom, top = sorted((bar.get_y(), bar.get_y() + bar.get_height()))
+            assert low <= bottom and top <= high - spare, (bar.get_x(), bottom, top, high)

@@ -41,7 +41,7 @@ from dealgraph.graph.schema import SCHEMA
 from dealgraph.queries.findings.alerts import format_usd
 from dealgraph.queries.findings.analysis import Analysis
 from dealgraph.queries.flows.flow import deal_spans, deal_values
-from dealgraph.viz.layout import spring_positions
+from dealgraph.viz.layout import ring_angles, spring_positions, wheel_order
 
 # The largest graph that stays responsive (benchmarks/map_figures.py, docs/map.md): beyond
 # it the map draws the entities with the most money through them, then the largest deals.
@@ -52,6 +52,8 @@ MIN_AMOUNTS = (1e8, 1e9, 1e10, 1e11)  # the page's minimum-amount choices
 WIDTH_SCALE = (1e7, 1e11, 1.0, 10.0)  # $10M or less -> 1 px, $100B or more -> 10 px
 LEGEND_AMOUNTS = (1e8, 1e9, 1e10, 1e11)
 NODE_SCALE = (1e8, 1e12, 8.0, 34.0)  # money through: $100M or less -> 8 px radius, $1T -> 34
+LAYOUTS = ("spring", "wheel")
+WHEEL_SPACING = 34.0  # pixels of ring between neighbours
 
 _ENTITY_FIELDS = ("id", "name", "kind", "country", "ticker", "aliases")
 _DEAL_FIELDS = (
@@ -63,28 +65,43 @@ _DEAL_FIELDS = (
 
 
 def write_map(
-    analysis: Analysis, path: str | Path, *, focus: str | None = None, hops: int = 1
+    analysis: Analysis,
+    path: str | Path,
+    *,
+    focus: str | None = None,
+    hops: int = 1,
+    layout: str = "spring",
 ) -> Path:
     """Write the interactive map of `analysis` to `path` (one HTML file) and return the path.
 
     `focus` (an entity id) keeps only the entities within `hops` deals of it, whatever the
-    deals' direction. Raises `DealgraphError` for an unknown focus or a negative `hops`,
-    before anything is written.
+    deals' direction. `layout` is the one the page opens with: "spring" (force-directed) or
+    "wheel" (a ring by kind); the page can switch. Raises `DealgraphError` for an unknown
+    focus or layout or a negative `hops`, before anything is written.
     """
-    html = render_map(map_data(analysis, focus=focus, hops=hops))
+    html = render_map(map_data(analysis, focus=focus, hops=hops, layout=layout))
     path = Path(path)
     write_atomically(path, html)
     return path
 
 
-def map_data(analysis: Analysis, *, focus: str | None = None, hops: int = 1) -> dict:
+def map_data(
+    analysis: Analysis, *, focus: str | None = None, hops: int = 1, layout: str = "spring"
+) -> dict:
     """Everything the page shows, as plain JSON-ready data (see the module docstring)."""
+    if layout not in LAYOUTS:
+        raise DealgraphError(f"--layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     dataset = analysis.dataset
     keep, spans, notes = _drawn(analysis, focus, hops)
     ends = spans[["from_entity", "to_entity"]].itertuples(index=False, name=None)
     positions = spring_positions(sorted(keep), ends)
+    on_wheel = wheel_positions(
+        {e: dataset.entities.at[e, "kind"] for e in keep},
+        zip(spans["from_entity"], spans["to_entity"], deal_values(spans).fillna(0.0) / 1e9,
+            strict=True),
+    )  # fmt: skip
     entities = [
-        _entity_record(row, positions[row["id"]])
+        _entity_record(row, positions[row["id"]], on_wheel[row["id"]])
         for row in dataset.entities.loc[sorted(keep)].to_dict("records")
     ]
     deals = _deal_records(spans)
@@ -102,6 +119,7 @@ def map_data(analysis: Analysis, *, focus: str | None = None, hops: int = 1) -> 
         "version": __version__,
         "as_of": analysis.options.flow.as_of,
         "focus": focus,
+        "layout": layout,
         "notes": notes,
         "entities": entities,
         "deals": deals,
@@ -131,7 +149,7 @@ def _drawn(analysis: Analysis, focus: str | None, hops: int) -> tuple[set, pd.Da
     notes = []
     if focus is not None:
         total = len(keep)
-        keep = _neighbourhood(analysis, focus, hops)
+        keep = neighbourhood(analysis, focus, hops)
         notes.append(
             f"Showing the {len(keep)} entities within {hops} deal{'s' * (hops != 1)} of "
             f"{analysis.dataset.entity_name(focus)}, of {total} in the data."
@@ -183,7 +201,7 @@ def render_map(data: dict) -> str:
         vis_js=Markup(scripts["vis-network.min.js"]),
         map_js=Markup(scripts["map.js"]),
         map_css=Markup(assets.joinpath("map.css").read_text("utf-8")),
-        script_hashes=[_csp_hash(text) for text in scripts.values()],
+        script_hashes=[csp_hash(text) for text in scripts.values()],
         vis_version=version.group(1) if version else "unknown",
     )
 
@@ -194,12 +212,13 @@ def embedded_json(data: dict) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _csp_hash(script: str) -> str:
+def csp_hash(script: str) -> str:
+    """The Content-Security-Policy source that lets exactly `script` run inline."""
     digest = hashlib.sha256(script.encode("utf-8")).digest()
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def _neighbourhood(analysis: Analysis, focus: str, hops: int) -> set[str]:
+def neighbourhood(analysis: Analysis, focus: str, hops: int) -> set[str]:
     """The entities within `hops` deals in force of `focus`, in either direction."""
     entities = analysis.dataset.entities
     if focus not in entities.index:
@@ -233,7 +252,15 @@ def _largest_deals(spans: pd.DataFrame, count: int) -> pd.DataFrame:
     return ranked.drop(columns="_value")
 
 
-def _entity_record(row: dict, position: tuple[float, float]) -> dict:
+def wheel_positions(kinds: dict[str, str], links) -> dict[str, tuple[float, float]]:
+    """The entities on a ring by kind (`layout.wheel_order`), WHEEL_SPACING px apart."""
+    order = wheel_order(kinds, list(SCHEMA.entity_kinds), list(links))
+    radius = max(WHEEL_SPACING * len(order) / (2 * math.pi), 200.0)
+    return {e: (round(radius * math.cos(a), 1), round(-radius * math.sin(a), 1))
+            for e, a in ring_angles(order).items()}  # fmt: skip
+
+
+def _entity_record(row: dict, position: tuple[float, float], on_wheel: tuple[float, float]) -> dict:
     aliases = list(row["aliases"])
     label = min([row["name"], *aliases[:1]], key=len)
     extra = {k: _text(v) for k, v in row.items() if k not in _ENTITY_FIELDS and _text(v)}
@@ -241,7 +268,8 @@ def _entity_record(row: dict, position: tuple[float, float]) -> dict:
         "id": row["id"], "name": row["name"], "label": label, "kind": row["kind"],
         "country": _text(row["country"]), "ticker": _text(row["ticker"]), "aliases": aliases,
         "color": SCHEMA.entity_kinds[row["kind"]].color,
-        "x": position[0], "y": position[1], "extra": extra,
+        "x": position[0], "y": position[1], "wx": on_wheel[0], "wy": on_wheel[1],
+        "extra": extra,
     }  # fmt: skip
 
 

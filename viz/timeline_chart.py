@@ -31,9 +31,20 @@ def draw(quarters: Sequence[Quarter]) -> Figure:
         if not any(values):
             continue
         base = [u if v >= 0 else d for v, u, d in zip(values, up, down, strict=True)]
-        bars.bar(positions, values, bottom=base, color=spec.color, label=kind, width=0.8)
+        # only the quarters with money: a zero-height bar sits on top of the stack, and its
+        # bottom, a "sticky" edge to matplotlib, kept the axis from adding a margin there
+        drawn = [i for i, v in enumerate(values) if v]
+        bars.bar(
+            [positions[i] for i in drawn],
+            [values[i] for i in drawn],
+            bottom=[base[i] for i in drawn],
+            color=spec.color,
+            label=kind,
+            width=0.8,
+        )
         up = [u + max(v, 0.0) for u, v in zip(up, values, strict=True)]
         down = [d + min(v, 0.0) for d, v in zip(down, values, strict=True)]
+    bars.set_ylim(*_headroom(min(down, default=0.0), max(up, default=0.0)))
     bars.axhline(0, color="#444444", linewidth=0.6)
     bars.set_ylabel("new commitments, $B")
     bars.set_xticks(list(positions), labels, rotation=60, ha="right", fontsize=8)
@@ -45,6 +56,12 @@ def draw(quarters: Sequence[Quarter]) -> Figure:
     bars.set_title("AI financing: new commitments and circularity per quarter", fontsize=10)
     figure.legend(loc="outside right upper", fontsize=7, frameon=False)
     return figure
+
+
+def _headroom(low: float, high: float) -> tuple[float, float]:
+    """The bar axis's limits: every stack inside, with 6% of the range to spare."""
+    spare = 0.06 * ((high - low) or 1.0)
+    return (low - spare if low < 0 else 0.0), high + spare
 
 
 def png(quarters: Sequence[Quarter]) -> bytes:

@@ -209,15 +209,22 @@ def focus_options(command: Callable) -> Callable:
     callback=output_suffixes(".html", ".htm"),
     help="The HTML file to write.",
 )
+@click.option(
+    "--layout",
+    type=click.Choice(["spring", "wheel"]),
+    default="spring",
+    show_default=True,
+    help="How the page opens: force-directed, or on a ring by kind (it can switch).",
+)
 @user_errors
-def map_command(output, focus, hops, **options) -> None:
+def map_command(output, focus, hops, layout, **options) -> None:
     """An interactive HTML map of the deals and loops, one file that works offline."""
     from dealgraph.viz.map import write_map
 
     analysis = run_analysis(**options)
     if focus is not None:
         focus = resolve_entity(analysis.dataset.entities, focus, "--focus")
-    path = write_map(analysis, output, focus=focus, hops=hops)
+    path = write_map(analysis, output, focus=focus, hops=hops, layout=layout)
     if str(path) != "-":  # `-o -`: the page went to standard output
         print_out(f"Wrote {path}")
 

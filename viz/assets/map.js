@@ -12,8 +12,10 @@
   const FADED_EDGE = 0.08;
   const EDGE_OPACITY = 0.85;
   const LARGE = data.entities.length > 1000 || data.deals.length > 3000;
+  const LABEL_PX = 13; // label height on screen, whatever the zoom
 
   const byId = (id) => document.getElementById(id);
+  const container = byId("map");
   const entities = new Map(data.entities.map((e) => [e.id, e]));
   const deals = new Map(data.deals.map((d) => [d.id, d]));
   const dealsOf = new Map(data.entities.map((e) => [e.id, []]));
@@ -27,7 +29,10 @@
     asOf: Math.max(data.dates.length - 1, 0),
     minAmount: 0,
     kinds: new Set(data.deal_kinds.map((k) => k.kind)),
-    highlight: null, // {alert, nodes: Set, edges: Set}
+    highlight: null, // {alert, entity, nodes: Set, edges: Set}: a loop or a searched entity
+    layout: data.layout, // "spring" or "wheel"
+    labelled: new Set(), // ids of the entities whose label is drawn
+    placements: 0, // how many times the labels were placed (tests wait on it)
     visible: new Set(), // ids of the deals drawn
     through: new Map(), // entity id -> {in, out, inCount, outCount}
   };
@@ -68,7 +73,7 @@
     return el("span", "url", text || url);
   }
 
-  /** The same text as dealgraph.queries.alerts.format_usd (tests compare the two). */
+  /** The same text as dealgraph.queries.findings.alerts.format_usd (tests compare the two). */
   function formatUsd(amount) {
     if (amount === null || amount === undefined) return "undisclosed";
     const units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]];
@@ -94,7 +99,7 @@
 
   // ---- what is drawn ----------------------------------------------------------------------
 
-  /** `YYYY-MM` as a cut-off means the whole month (as in queries/flow.py). */
+  /** `YYYY-MM` as a cut-off means the whole month (as in queries/flows/flow.py). */
   function cutoff() {
     const date = data.dates[state.asOf];
     if (date === undefined) return "9999-12-31";
@@ -119,30 +124,50 @@
     return { color: d.color, highlight: d.color, hover: d.color, opacity: faded ? FADED_EDGE : EDGE_OPACITY };
   }
 
-  const nodes = new vis.DataSet(data.entities.map((e) => ({
-    id: e.id,
-    label: e.label,
-    x: e.x,
-    y: e.y,
-    size: data.node_scale.min,
-    color: {
-      background: e.color,
-      border: "#333",
-      highlight: { background: e.color, border: "#000" },
-      hover: { background: e.color, border: "#000" },
-    },
-  })));
-  const edges = new vis.DataSet(data.deals.map((d) => ({
-    id: d.id,
-    from: d.from,
-    to: d.to,
-    width: d.width,
-    dashes: d.value === null,
-    color: edgeColor(d, false),
-    smooth: d.bend ? { enabled: true, type: "curvedCW", roundness: d.bend } : false,
-  })));
+  const at = (e, layout) => (layout === "wheel" ? { x: e.wx, y: e.wy } : { x: e.x, y: e.y });
+  let fontSize = 14; // the labels' size in canvas units, set by placeLabels() for the zoom
+  const fontOf = (faded) => ({ size: fontSize, color: faded ? "rgba(29,34,40,0.25)" : "#1d2228" });
 
-  function render() {
+  /** What the filters and the highlight make of each entity and deal. Only what changed is
+   *  handed to vis-network (each DataSet update costs a pass over the whole graph), and the
+   *  data sets are built in their first state, so opening the page updates nothing. */
+  const applied = { nodes: new Map(), edges: new Map() };
+
+  const isHidden = (e) => !state.through.has(e.id) && e.id !== data.focus;
+
+  function nodeLook(e) {
+    const t = state.through.get(e.id);
+    const faded = state.highlight !== null && !state.highlight.nodes.has(e.id);
+    return {
+      id: e.id,
+      hidden: isHidden(e),
+      size: nodeSize(t ? t.in + t.out : 0),
+      opacity: faded ? FADED_NODE : 1,
+      font: fontOf(faded),
+    };
+  }
+
+  function edgeLook(d) {
+    const faded = state.highlight !== null && !state.highlight.edges.has(d.id);
+    return { id: d.id, hidden: !state.visible.has(d.id), color: edgeColor(d, faded) };
+  }
+
+  function changes(list, look, seen, key) {
+    const out = [];
+    for (const item of list) {
+      const l = look(item);
+      const k = key(l);
+      if (seen.get(item.id) !== k) {
+        seen.set(item.id, k);
+        out.push(l);
+      }
+    }
+    return out;
+  }
+  const nodeKey = (l) => l.hidden + "|" + l.size + "|" + l.opacity;
+  const edgeKey = (l) => l.hidden + "|" + l.color.opacity;
+
+  function countMoney() {
     const cut = cutoff();
     const visible = new Set();
     const through = new Map();
@@ -158,25 +183,57 @@
     }
     state.visible = visible;
     state.through = through;
-    const hl = state.highlight;
-    nodes.update(data.entities.map((e) => {
-      const t = through.get(e.id);
-      const faded = hl !== null && !hl.nodes.has(e.id);
-      return {
-        id: e.id,
-        hidden: !t && e.id !== data.focus,
-        size: nodeSize(t ? t.in + t.out : 0),
-        opacity: faded ? FADED_NODE : 1,
-        font: { color: faded ? "rgba(29,34,40,0.25)" : "#1d2228" },
-      };
-    }));
-    edges.update(data.deals.map((d) => ({
-      id: d.id,
-      hidden: !visible.has(d.id),
-      color: edgeColor(d, hl !== null && !hl.edges.has(d.id)),
-    })));
+  }
+
+  // for placeLabels(): how many loops each entity is in, and each label's width per px of size
+  const loopsOf = new Map();
+  for (const alert of data.alerts.loops) {
+    for (const id of alert.entities) loopsOf.set(id, (loopsOf.get(id) || 0) + 1);
+  }
+  const measure = document.createElement("canvas").getContext("2d");
+  measure.font = "100px system-ui, sans-serif";
+  const labelWidth = new Map(data.entities.map((e) => [e.id, measure.measureText(e.label).width / 100]));
+  let network = null; // vis-network, made once the data sets are
+  countMoney();
+  // The first view is computed here, as vis-network's fit would, so that the labels can be
+  // chosen before the network is made and the first drawing needs no update.
+  const firstView = fitted(data.entities.filter((e) => !isHidden(e)));
+  placeLabels(firstView.scale);
+  const nodes = new vis.DataSet(changes(data.entities, nodeLook, applied.nodes, nodeKey).map((l) => ({
+    ...l,
+    label: state.labelled.has(l.id) ? entities.get(l.id).label : "",
+    ...at(entities.get(l.id), state.layout),
+    group: entities.get(l.id).kind, // colours come from the group: fewer options to parse
+  })));
+  const groups = Object.fromEntries(data.entity_kinds.map((k) => [k.kind, {
+    color: {
+      background: k.color,
+      border: "#333",
+      highlight: { background: k.color, border: "#000" },
+      hover: { background: k.color, border: "#000" },
+    },
+  }]));
+  const edges = new vis.DataSet(changes(data.deals, edgeLook, applied.edges, edgeKey).map((l) => {
+    const d = deals.get(l.id);
+    return {
+      ...l,
+      from: d.from,
+      to: d.to,
+      width: d.width,
+      dashes: d.value === null,
+      smooth: d.bend ? { enabled: true, type: "curvedCW", roundness: d.bend } : false,
+    };
+  }));
+
+  function render() {
+    countMoney();
+    const nodeChanges = changes(data.entities, nodeLook, applied.nodes, nodeKey);
+    if (nodeChanges.length) nodes.update(nodeChanges);
+    const edgeChanges = changes(data.deals, edgeLook, applied.edges, edgeKey);
+    if (edgeChanges.length) edges.update(edgeChanges);
     renderSummary();
     markAlerts();
+    placeLabels();
   }
 
   function renderSummary() {
@@ -196,8 +253,7 @@
 
   // ---- vis-network ------------------------------------------------------------------------
 
-  const container = byId("map");
-  const network = new vis.Network(container, { nodes, edges }, {
+  network = new vis.Network(container, { nodes, edges }, {
     autoResize: true,
     physics: {
       enabled: false,
@@ -205,6 +261,7 @@
       barnesHut: { gravitationalConstant: -4000, springLength: 140, springConstant: 0.03, avoidOverlap: 0.2 },
     },
     layout: { improvedLayout: false },
+    groups,
     interaction: {
       hover: true,
       hideEdgesOnDrag: LARGE,
@@ -225,6 +282,102 @@
     },
   });
   window.network = network;
+
+  // ---- labels: by priority, none over another or over a highlighted entity ------------------
+
+
+  /** Labels keep one size on screen; at each zoom the entities are taken in order (the
+   *  highlighted first, then by money through them, then by the loops they are in) and a
+   *  label is drawn only where it overlaps no label already drawn and no highlighted
+   *  entity. Boxes are kept in a grid, so 2,000 entities take a few milliseconds. */
+  /** The view that shows `shown` whole: its centre and scale (vis-network's fit, which
+   *  leaves a tenth of the room around the drawing and zooms in no further than 1). */
+  function fitted(shown) {
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const e of shown) {
+      const p = at(e, state.layout);
+      const r = nodeSize((state.through.get(e.id) || { in: 0, out: 0 }).in
+        + (state.through.get(e.id) || { in: 0, out: 0 }).out);
+      box[0] = Math.min(box[0], p.x - r); box[1] = Math.min(box[1], p.y - r);
+      box[2] = Math.max(box[2], p.x + r); box[3] = Math.max(box[3], p.y + r);
+    }
+    if (!shown.length) return { position: { x: 0, y: 0 }, scale: 1 };
+    const width = container.clientWidth || 800;
+    const height = container.clientHeight || 600;
+    const scale = Math.min(1, width / ((box[2] - box[0]) * 1.1 || 1), height / ((box[3] - box[1]) * 1.1 || 1));
+    return { position: { x: (box[0] + box[2]) / 2, y: (box[1] + box[3]) / 2 }, scale };
+  }
+
+  function placeLabels(viewScale) {
+    const scale = viewScale || network.getScale() || 1;
+    const size = Math.min(48, Math.max(LABEL_PX / scale, 1));
+    const resized = Math.abs(size - fontSize) > 0.01 * size;
+    fontSize = size;
+    const hl = state.highlight;
+    const shown = data.entities.filter((e) => !isHidden(e));
+    const through = (id) => { const t = state.through.get(id); return t ? t.in + t.out : 0; };
+    shown.sort((a, b) => (hl ? hl.nodes.has(b.id) - hl.nodes.has(a.id) : 0)
+      || through(b.id) - through(a.id) || (loopsOf.get(b.id) || 0) - (loopsOf.get(a.id) || 0)
+      || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+    const positions = network ? network.getPositions(shown.map((e) => e.id))
+      : Object.fromEntries(shown.map((e) => [e.id, at(e, state.layout)]));
+    const cell = size * 12;
+    const grid = new Map();
+    const cells = (box, add) => {
+      const found = [];
+      for (let i = Math.floor(box[0] / cell); i <= Math.floor(box[2] / cell); i++) {
+        for (let j = Math.floor(box[1] / cell); j <= Math.floor(box[3] / cell); j++) {
+          const key = i + "," + j;
+          if (add) { if (!grid.has(key)) grid.set(key, []); grid.get(key).push(box); }
+          else if (grid.has(key)) found.push(...grid.get(key));
+        }
+      }
+      return found;
+    };
+    const overlaps = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+    const labelled = new Set();
+    let blocked = !hl; // the highlighted entities' circles, once their own labels are placed
+    for (const e of shown) {
+      if (!blocked && !hl.nodes.has(e.id)) {
+        for (const id of hl.nodes) {
+          const p = positions[id];
+          const r = nodeSize(through(id)) + 1;
+          if (p) cells([p.x - r, p.y - r, p.x + r, p.y + r], true);
+        }
+        blocked = true;
+      }
+      const p = positions[e.id];
+      const r = nodeSize(through(e.id));
+      const half = (labelWidth.get(e.id) * size) / 2 + 3;
+      const box = [p.x - half, p.y + r + 1, p.x + half, p.y + r + 10 + 1.25 * size];
+      if (cells(box, false).some((other) => overlaps(box, other))) continue;
+      cells(box, true);
+      labelled.add(e.id);
+    }
+    if (!network) { // the data sets are built with these labels
+      state.labelled = labelled;
+      return;
+    }
+    const changed = [];
+    for (const e of data.entities) {
+      const now = labelled.has(e.id);
+      if (now !== state.labelled.has(e.id) || (now && resized)) {
+        const faded = hl !== null && !hl.nodes.has(e.id);
+        changed.push({ id: e.id, label: now ? e.label : "", font: fontOf(faded) });
+      }
+    }
+    state.labelled = labelled;
+    if (changed.length) nodes.update(changed);
+    state.placements += 1;
+  }
+
+  let labelTimer = null;
+  const placeSoon = () => {
+    clearTimeout(labelTimer);
+    labelTimer = setTimeout(placeLabels, 120);
+  };
+  network.on("zoom", placeSoon);
+  network.on("dragEnd", placeSoon);
   // A white background, so the PNG export and the page look the same.
   network.on("beforeDrawing", (ctx) => {
     ctx.save();
@@ -444,6 +597,27 @@
     byId("clear").disabled = !alert;
     render();
     if (alert) network.fit({ nodes: alert.highlight, maxZoomLevel: 1.2, animation: false });
+    placeLabels();
+  }
+
+  /** A searched entity: it and the partners of its deals in view are highlighted (any loop
+   *  highlight goes) and brought into view. */
+  function highlightEntity(id) {
+    for (const button of alertButtons.values()) button.setAttribute("aria-pressed", "false");
+    const near = new Set([id]);
+    const touched = new Set();
+    for (const d of dealsOf.get(id)) {
+      if (!state.visible.has(d.id)) continue;
+      near.add(d.from);
+      near.add(d.to);
+      touched.add(d.id);
+    }
+    state.highlight = { alert: null, entity: id, nodes: near, edges: touched };
+    byId("clear").disabled = false;
+    render();
+    const inView = [...near].filter((n) => !nodes.get(n).hidden);
+    if (inView.length) network.fit({ nodes: inView, maxZoomLevel: 1.5, animation: false });
+    placeLabels();
   }
 
   byId("clear").addEventListener("click", () => setHighlight(null));
@@ -479,8 +653,8 @@
     const e = entities.get(id);
     results.replaceChildren();
     searchBox.value = e.name;
+    highlightEntity(id);
     network.selectNodes([id]);
-    if (!nodes.get(id).hidden) network.focus(id, { scale: Math.max(network.getScale(), 1), animation: false });
     showEntity(id);
   }
 
@@ -521,7 +695,22 @@
   byId("physics").addEventListener("change", (event) => {
     network.setOptions({ physics: { enabled: event.target.checked } });
   });
-  byId("fit").addEventListener("click", () => network.fit({ animation: false }));
+  byId("fit").addEventListener("click", () => {
+    network.fit({ animation: false });
+    placeLabels();
+  });
+
+  /** Force-directed or wheel: both sets of positions come with the data. */
+  function setLayout(layout) {
+    state.layout = layout;
+    nodes.update(data.entities.map((e) => ({ id: e.id, ...at(e, layout) })));
+    network.fit({ animation: false });
+    placeLabels();
+  }
+  for (const radio of document.querySelectorAll("input[name=layout]")) {
+    radio.checked = radio.value === state.layout;
+    radio.addEventListener("change", () => { if (radio.checked) setLayout(radio.value); });
+  }
 
   /** The drawn canvas on white with a caption line, as a PNG download. */
   byId("save-png").addEventListener("click", () => {
@@ -545,6 +734,7 @@
     link.remove();
   });
 
-  render();
-  window.dealgraph = { data, state, render, formatUsd };
+  network.moveTo({ ...firstView, animation: false });
+  render(); // places the labels for the fitted view, before the first frame is drawn
+  window.dealgraph = { data, state, render, formatUsd, placeLabels, setLayout };
 })();
