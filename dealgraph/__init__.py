@@ -12,14 +12,14 @@ import sys as _sys
 from importlib.machinery import PathFinder as _PathFinder
 from pathlib import Path as _Path
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["DealGraph", "Map", "load"]
 
-# In a clone, graph/, loaders/, queries/ and viz/ sit beside this folder and pyproject.toml
-# maps them into `dealgraph.*`. Run from the clone's root, this folder shadows the installed
-# package, so those four (and only those: not tests/ or scripts/) are found at the root; an
+# In a clone, exports/, graph/, loaders/, queries/ and viz/ sit beside this folder and
+# pyproject.toml maps them into `dealgraph.*`. Run from the clone's root, this folder shadows the installed
+# package, so those five (and only those: not tests/ or scripts/) are found at the root; an
 # installed copy has them inside.
-_SUBPACKAGES = ("graph", "loaders", "queries", "viz")
+_SUBPACKAGES = ("exports", "graph", "loaders", "queries", "viz")
 _root = _Path(__file__).resolve().parent.parent
 
 

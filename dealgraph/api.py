@@ -465,6 +465,16 @@ class DealGraph:
         wanted = resolve_entity(self.entities, focus, "focus") if focus else None
         return wheel_picture(analysis, focus=wanted, hops=hops)
 
+    def export(self, path: str | Path, format: str, **filters) -> Path:
+        """Write the graph and the analysis for another tool, as `dealgraph export`:
+        `graphml`, `gexf`, `parquet` (a folder), `neo4j-admin` (a folder) or `ftm`."""
+        from dealgraph.exports import FORMATS, write_export
+
+        if format not in FORMATS:
+            raise DealgraphError(f"format: {format!r} is not one of {', '.join(FORMATS)}")
+        write_export(self.analysis(**filters), format, Path(path))
+        return Path(path)
+
     # -- notebook display --------------------------------------------------------------
     def summary(self) -> dict:
         """What `dealgraph data --format json` reports."""

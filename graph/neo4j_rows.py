@@ -5,6 +5,11 @@ become `(from)-[:<TYPE> {deal_id, date, amount_usd, ...}]->(to)` with the label 
 read from schema.toml, and company figures become `(:Entity)-[:REPORTED]->(:Financials
 {entity, fiscal_year, period, revenue_usd, ...})`, one node per entity and fiscal year.
 
+Dates (`date`, `source_date`, `period_end`) are Neo4j `date` values, so Cypher compares and
+indexes them as dates; a `YYYY-MM` date, which names a month, is stored as the month's first
+day, and every date's written text is kept beside it (`date_text` etc.): reading back takes
+the text, so a month stays a month. Amounts are floats.
+
 Neo4j has no null properties, so empty text and unknown amounts are left out, and come back
 as "" and NaN. Reading the rows back gives frames equal to the ones `load_dataset` returns
 (same dtypes and index; known columns first, extra ones by name), which is what makes every
@@ -13,6 +18,7 @@ analysis on Neo4j equal to the embedded one: both run the same code on the same 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 
@@ -38,6 +44,10 @@ FINDING_PREFIX = "concentration_"
 # The id of the load that wrote a node or deal (see neo4j_load_switch): the store's, not data.
 LOAD_KEY = "load_id"
 
+# Date properties, stored as dates with their written text in `<name>_text`.
+DATE_PROPERTIES = ("date", "source_date", "period_end")
+TEXT_SUFFIX = "_text"
+
 TYPE_OF_KIND = {name: kind.type for name, kind in SCHEMA.deal_kinds.items()}
 KIND_OF_TYPE = {kind.type: name for name, kind in SCHEMA.deal_kinds.items()}
 LABEL_OF_KIND = {name: kind.label for name, kind in SCHEMA.entity_kinds.items()}
@@ -59,11 +69,29 @@ def _value(value: object) -> object:
 
 def _properties(record: dict, skip: Iterable[str] = ()) -> dict:
     skipped = set(skip)
-    return {
+    props = {
         key: value
         for key, raw in record.items()
         if key not in skipped and (value := _value(raw)) is not None
     }
+    for key in DATE_PROPERTIES:
+        text = props.get(key)
+        if isinstance(text, str):  # validated by the loader: YYYY-MM or YYYY-MM-DD
+            props[key + TEXT_SUFFIX] = text
+            props[key] = dt.date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+    return props
+
+
+def _written_dates(record: dict) -> dict:
+    """A property map read back, each date as its written text."""
+    record = dict(record)
+    for key in DATE_PROPERTIES:
+        text = record.pop(key + TEXT_SUFFIX, None)
+        if text is not None:
+            record[key] = text
+        elif key in record and not isinstance(record[key], str):
+            record[key] = record[key].iso_format()  # a date stored without its text
+    return record
 
 
 def entity_rows(entities: pd.DataFrame) -> list[dict]:
@@ -105,6 +133,7 @@ def financial_rows(financials: pd.DataFrame | None) -> list[dict]:
 
 def _frame(records: list[dict], columns: tuple[str, ...]) -> pd.DataFrame:
     """Known columns first, then extras by name; text missing -> "", numbers missing -> NaN."""
+    records = [_written_dates(r) for r in records]
     extras = sorted({key for r in records for key in r} - set(columns))
     frame = pd.DataFrame(records, columns=[*columns, *extras])
     for column in frame.columns:

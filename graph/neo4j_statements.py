@@ -23,6 +23,12 @@ DEAL_CONSTRAINT = (
     "REQUIRE (d.deal_id, d.load_id) IS UNIQUE"
 )
 
+# Range indexes per deal type on what queries filter and sort deals by.
+DEAL_INDEXES = tuple(
+    f"CREATE INDEX deal_{{kind}}_{prop} IF NOT EXISTS FOR ()-[d:{{type}}]-() ON (d.{prop})"
+    for prop in ("date", "amount_usd")
+)
+
 EXISTING_DEALS = """
 MATCH (a:Entity)-[d]->(b:Entity) WHERE d.deal_id IS NOT NULL AND type(d) IN $types
 RETURN d.deal_id AS deal_id, type(d) AS type, a.id AS source, b.id AS target,

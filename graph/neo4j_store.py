@@ -240,13 +240,16 @@ class Neo4jStore:
 
     @_errors
     def ensure_schema(self) -> None:
-        """Uniqueness constraints for entities, loops and each deal type (idempotent)."""
+        """Uniqueness constraints for entities, loops and each deal type, and each deal type's
+        date and amount indexes (idempotent)."""
         with self._session() as session:
             for statement in (*cypher.CONSTRAINTS, *cypher.STAGED_CONSTRAINTS):
                 session.run(statement).consume()
             for kind, deal_type in rows.TYPE_OF_KIND.items():
                 session.run(cypher.OLD_DEAL_CONSTRAINT.format(kind=kind)).consume()
                 session.run(cypher.DEAL_CONSTRAINT.format(kind=kind, type=deal_type)).consume()
+                for index in cypher.DEAL_INDEXES:
+                    session.run(index.format(kind=kind, type=deal_type)).consume()
 
     @_errors
     def load(

@@ -21,8 +21,11 @@ from dealgraph.errors import DataError, Problem
 from dealgraph.graph.model import DataSet, indexed_by_id
 from dealgraph.loaders.files import exists
 from dealgraph.loaders.financials import check_financials, stack_financials
+from dealgraph.loaders.parquet_tables import read_parquet
 from dealgraph.loaders.tables import FILE, FORMATS, ROW, TABLES, read_table, table_of
 from dealgraph.loaders.validate import Checker, check_deals, check_entities
+from dealgraph.loaders.workbook import SUFFIX as WORKBOOK
+from dealgraph.loaders.workbook import read_workbook
 
 BUNDLED = "bundled"
 
@@ -56,8 +59,8 @@ def _layer_files(spec: str | Path) -> dict[str, Path]:
                     str(path),
                     0,
                     "",
-                    "cannot tell which table this file holds: "
-                    "name it entities, deals or financials (.csv, .json, .jsonl)",
+                    "cannot tell which table this file holds: name it entities, deals or "
+                    "financials (.csv, .json, .jsonl, .parquet), or give an .xlsx workbook",
                 )
             ]
         )
@@ -84,11 +87,22 @@ def _folder_files(path: Path) -> dict[str, Path]:
                     str(path),
                     0,
                     "",
-                    "no entities.csv, deals.csv (or .json, .jsonl) in this folder",
+                    "no entities.csv, deals.csv (or .json, .jsonl, .parquet) in this folder",
                 )
             ]
         )
     return found
+
+
+def _is_workbook(spec: str | Path) -> bool:
+    """An .xlsx file given as a layer: its sheets are the tables."""
+    return (
+        str(spec) != BUNDLED and Path(spec).suffix.lower() == WORKBOOK and not Path(spec).is_dir()
+    )
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    return read_parquet(path) if path.suffix.lower() == ".parquet" else read_table(path)
 
 
 def _read_layers(
@@ -98,13 +112,17 @@ def _read_layers(
     problems: list[Problem] = []
     for spec in specs:
         try:
+            if _is_workbook(spec):
+                for table, frame in read_workbook(Path(spec)).items():
+                    frames[table].append(frame)
+                continue
             files = _layer_files(spec)
         except DataError as exc:
             problems += exc.problems
             continue
         for table, path in files.items():
             try:
-                frames[table].append(read_table(path))
+                frames[table].append(_read_file(path))
             except DataError as exc:
                 problems += exc.problems
     return frames, problems

@@ -19,6 +19,8 @@ import io
 import json
 import math
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,7 @@ from dealgraph.errors import DataError, Problem
 from dealgraph.loaders.files import read_bytes
 
 TABLES = ("entities", "deals", "financials")
-FORMATS = (".csv", ".json", ".jsonl")
+FORMATS = (".csv", ".json", ".jsonl", ".parquet")  # .parquet: see parquet_tables
 ROW = "_row"
 FILE = "_file"
 MAX_CELL = 131_072  # characters in one cell: the csv module's own field limit
@@ -85,7 +87,7 @@ def _text(name: str, raw: bytes) -> str:
         ) from None
 
 
-def _check_columns(name: str, row: int, columns: list[str], unit: str = "column") -> None:
+def check_columns(name: str, row: int, columns: list[str], unit: str = "column") -> None:
     """Refuse a header (or a JSON object's keys: `unit="key"`) that names a column twice or
     names the loader's own columns."""
     problems = [
@@ -119,7 +121,8 @@ def _read_csv(name: str, raw: bytes) -> pd.DataFrame:
     """
     handle = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
     try:
-        header = next(csv.reader(handle), None)
+        with _cell_limit():
+            header = next(csv.reader(handle), None)
     except UnicodeDecodeError:
         _text(name, raw)  # raises the problem, with the line of the bad byte
         raise
@@ -130,7 +133,7 @@ def _read_csv(name: str, raw: bytes) -> pd.DataFrame:
         blank = "file is empty" if empty else "the first line is blank"
         raise DataError([Problem(name, 0, "", f"{blank} (expected a header row)")])
     header = [column.strip() for column in header]
-    _check_columns(name, 1, header)
+    check_columns(name, 1, header)
     table = _arrow_csv(name, raw, header)
     _check_cell_sizes(name, table)
     table = table.append_column(ROW, pa.array(np.arange(2, table.num_rows + 2)))
@@ -156,9 +159,25 @@ def _arrow_csv(name: str, raw: bytes, header: list[str]) -> pa.Table:
         raise DataError([Problem(name, 0, "", f"not valid CSV: {first_error}")]) from None
 
 
+@contextmanager
+def _cell_limit() -> Iterator[None]:
+    """The csv module's field limit at `MAX_CELL` while we parse: it is process-wide, and a
+    library imported beside dealgraph may have raised it (followthemoney sets 30 MiB)."""
+    before = csv.field_size_limit(MAX_CELL)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _ragged_rows(text: str) -> list[tuple[int, str]]:
     """Rows whose number of cells differs from the header's (Arrow stops at the first), or the
     first row the csv module cannot read."""
+    with _cell_limit():
+        return _ragged_rows_within_limit(text)
+
+
+def _ragged_rows_within_limit(text: str) -> list[tuple[int, str]]:
     rows = csv.reader(io.StringIO(text, newline=""))
     problems: list[tuple[int, str]] = []
     width = None
@@ -293,7 +312,7 @@ def _read_json(name: str, text: str, lines: bool) -> pd.DataFrame:
         ]
         keys = [key.strip() for key in record]
         try:
-            _check_columns(name, number, keys, unit="key")
+            check_columns(name, number, keys, unit="key")
         except DataError as exc:
             problems += exc.problems
             continue

@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first: a module may import its own layer or those before it, never one after.
 # (loaders read the schema and the DataSet declared in graph, so graph comes first here;
-# viz draws query results and the API offers the map, so viz sits below the API.)
-LAYERS = ["base", "graph", "loaders", "queries", "viz", "api", "cli"]
+# viz draws query results and the API offers the map, so viz sits below the API; exports
+# write query results for other tools, beside viz.)
+LAYERS = ["base", "graph", "loaders", "queries", "viz", "exports", "api", "cli"]
 FOLDERS = {"graph": "graph", "loaders": "loaders", "queries": "queries", "viz": "viz",
-           "cli": "dealgraph/cli"}  # fmt: skip
+           "exports": "exports", "cli": "dealgraph/cli"}  # fmt: skip
 API_MODULES = {"dealgraph.api", "dealgraph.result_rows"}
 
 

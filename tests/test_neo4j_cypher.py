@@ -222,7 +222,21 @@ def expect_loop_findings(dataset, params):
             for loop in analysis.loops.loops]  # fmt: skip
 
 
+def expect_deals_between(dataset, params) -> list[dict]:
+    """Dates compared as days, a month as its first day; every row whatever its status."""
+    deals = dataset.deals
+    day = deals["date"].map(lambda t: t if len(t) == 10 else f"{t}-01")
+    kept = deals[(day >= params["since"]) & (day <= params["until"])]
+    kept = kept.assign(day=day).sort_values(["day", "id"])
+    return [
+        {"deal_id": r["id"], "date": r["date"], "kind": r["kind"], "from_entity": r["from_entity"],
+         "to_entity": r["to_entity"], "status": r["status"]}
+        for r in kept.to_dict("records")
+    ]  # fmt: skip
+
+
 EXPECTED = {
+    "deals-between": expect_deals_between,
     "round-trips": expect_round_trips,
     "loops-through": expect_loops_through,
     "exposure": expect_exposure,
@@ -231,7 +245,7 @@ EXPECTED = {
     "customer-concentration": expect_customer_concentration,
     "loop-findings": expect_loop_findings,
 }
-ORDERED = {"top-counterparties"}  # whose row order is part of the answer (LIMIT)
+ORDERED = {"top-counterparties", "deals-between"}  # whose row order is part of the answer (LIMIT)
 
 
 def comparable(rows: list[dict], keys) -> list[dict]:

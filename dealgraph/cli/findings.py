@@ -19,6 +19,7 @@ from dealgraph.cli.options import (
     filter_options,
     format_option,
     open_graph,
+    output_suffixes,
     span_option,
     user_errors,
     warn_if_cut,
@@ -39,6 +40,7 @@ ALERT_COLUMNS = [
     "sources",
     "summary",
 ]
+SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".txt": "table"}
 
 
 @click.command("loops")
@@ -89,7 +91,9 @@ def concentration(data, fmt, perspective, entity, **filters) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="Write to this file instead of stdout (a device or FIFO is written in place).",
+    callback=output_suffixes(".json", ".jsonl", ".csv", ".txt"),
+    help="Write to this file instead of stdout (a device or FIFO is written in place); "
+    "its suffix (.json, .jsonl, .csv) picks the format unless --format is given.",
 )
 @click.option(
     "--fail-on",
@@ -108,6 +112,8 @@ def alerts(data, fmt, output, fail_on, since, **filters) -> None:
     """Findings with severity and sources: circular flows, concentration, vendor financing
     and stress. JSON Lines stream: each loop's alert is written as the search finds it."""
     graph = open_graph(data)
+    if fmt is None and output is not None:  # the file's suffix says which format
+        fmt = SUFFIX_FORMATS.get(output.suffix.lower())
     if fmt == "jsonl" and since is None:
         worst = write_alerts_jsonl(graph, filters, output)
         if fail_on and worst and severity_at_least(worst, fail_on):
@@ -119,7 +125,7 @@ def alerts(data, fmt, output, fail_on, since, **filters) -> None:
     columns = ALERT_COLUMNS
     if since is not None:
         rows, columns = compare_alerts(rows, read_alerts(since)), [*ALERT_COLUMNS, "change"]
-    if fmt == "csv" or (fmt is None and output is not None and output.suffix == ".csv"):
+    if fmt == "csv":
         fmt, rows = "csv", [{k: r[k] for k in columns} for r in rows]
     table = ["severity", *(["change"] if since else []), "kind", "summary", "id"]
     emit(rows, fmt, table, output)

@@ -12,6 +12,7 @@ from dealgraph.cli.options import (
     data_options,
     filter_options,
     open_graph,
+    output_suffixes,
     print_out,
     user_errors,
     warn_if_cut,
@@ -44,6 +45,7 @@ def focus_options(command: Callable) -> Callable:
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=Path("map.html"),
     show_default=True,
+    callback=output_suffixes(".html", ".htm"),
     help="The HTML file to write.",
 )
 @click.option(

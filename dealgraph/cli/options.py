@@ -31,7 +31,7 @@ import click
 import orjson
 
 from dealgraph.api import DealGraph
-from dealgraph.atomic_files import stdout_failed, write_atomically
+from dealgraph.atomic_files import stdout_failed, write_atomically, written_in_place
 from dealgraph.cli.neo4j_options import neo4j_dataset, neo4j_options
 from dealgraph.errors import DataError, DealgraphError
 from dealgraph.graph.entity_names import entity_choices
@@ -199,6 +199,32 @@ def format_option(command: Callable) -> Callable:
         type=click.Choice(FORMATS),
         help="Output format (default: table on a terminal, json otherwise).",
     )(command)
+
+
+# What each file-writing option writes, by suffix; `dealgraph export` writes the rest.
+OTHER_WRITERS = {".parquet": "export --format parquet", ".graphml": "export --format graphml",
+                 ".gexf": "export --format gexf"}  # fmt: skip
+
+
+def output_suffixes(*suffixes: str) -> Callable:
+    """A click callback refusing an output file whose suffix names a format this option does
+    not write (`-o alerts.parquet` must not quietly hold JSON), before any data is read.
+    No suffix, `-`, a device and a FIFO are accepted."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        if value is None or written_in_place(value) or not value.suffix:
+            return value
+        suffix = value.suffix.lower()
+        if suffix in suffixes:
+            return value
+        hint = f"; for {suffix} files use `dealgraph {OTHER_WRITERS[suffix]}`" if (
+            suffix in OTHER_WRITERS) else ""  # fmt: skip
+        raise click.BadParameter(
+            f"{value}: this writes {', '.join(suffixes)} files, not {suffix}{hint}",
+            ctx=ctx, param=param,
+        )  # fmt: skip
+
+    return check
 
 
 def open_dataset(data: tuple[str, ...]) -> DataSet:

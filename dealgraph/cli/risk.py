@@ -21,6 +21,7 @@ from dealgraph.cli.options import (
     filter_options,
     format_option,
     open_graph,
+    output_suffixes,
     parse_amount_option,
     parse_date,
     parse_kinds,
@@ -170,6 +171,7 @@ def circularity_command(data, fmt, **flow) -> None:
 @click.option(
     "--chart",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=output_suffixes(".png"),
     help="Also draw the timeline as a PNG chart into this file.",
 )
 @format_option
