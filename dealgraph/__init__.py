@@ -16,9 +16,9 @@ __version__ = "0.2.0"
 __all__ = ["DealGraph", "Map", "load"]
 
 # In a clone, exports/, graph/, loaders/, queries/ and viz/ sit beside this folder and
-# pyproject.toml maps them into `dealgraph.*`. Run from the clone's root, this folder shadows the installed
-# package, so those five (and only those: not tests/ or scripts/) are found at the root; an
-# installed copy has them inside.
+# pyproject.toml maps them into `dealgraph.*`. Run from the clone's root, this folder shadows
+# the installed package, so those five (and only those: not tests/ or scripts/) are found at
+# the root; an installed copy has them inside.
 _SUBPACKAGES = ("exports", "graph", "loaders", "queries", "viz")
 _root = _Path(__file__).resolve().parent.parent
 
