@@ -20,8 +20,12 @@ from dealgraph.graph.neo4j_store import Neo4jStore
 from dealgraph.loaders import load_dataset
 from dealgraph.queries.findings.analysis import analyze
 
+# The data's nodes and relationships; `dealgraph load`'s bookkeeping node (which load is
+# current, graph/neo4j_load_switch.py) is not data, and an imported store has none until the
+# first `dealgraph load` after it.
 SHAPE = """
-MATCH (n) WITH labels(n) AS labels, count(*) AS n RETURN 'nodes' AS what, labels AS key, n
+MATCH (n) WHERE NOT n:DealgraphLoad
+WITH labels(n) AS labels, count(*) AS n RETURN 'nodes' AS what, labels AS key, n
 UNION ALL
 MATCH ()-[r]->() RETURN 'relationships' AS what, [type(r)] AS key, count(*) AS n
 """
