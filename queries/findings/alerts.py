@@ -55,6 +55,7 @@ MEDIUM_AMOUNT = 1e9
 SIZE_HIGH = 1.0
 SIZE_MEDIUM = 0.25
 VENDOR_COVERAGE = 0.25
+LOOP_KIND = "circular_flow"
 
 
 @dataclass(frozen=True)
@@ -156,38 +157,27 @@ class LoopAlerts:
     def __call__(self, loop: Loop, profile: LoopProfile) -> Alert:
         """`profile`: the loop's timing and firmness (see `loop_profile`)."""
         amount = loop.amount_usd
-        if amount is None:
-            severity = "medium"
-        elif amount >= HIGH_AMOUNT:
-            severity = "high"
-        else:
-            severity = "medium" if amount >= MEDIUM_AMOUNT else "low"
-        severity = shifted(severity, severity_shift(profile))
+        severity = loop_severity(amount, severity_shift(profile))
         path = " -> ".join(self.names.get(e, e) for e in (*loop.entities, loop.entities[0]))
         unknown = sum(hop.amount_usd is None for hop in loop.hops)
-        if unknown:
-            tail = f"amount undisclosed on {unknown} of {loop.length} hops"
-        else:
-            tail = f"{format_usd(amount)} can go round (smallest hop)"
         parts = [self._hop(hop) for hop in loop.hops]
         robustness: dict = {
             "amount_low_usd": loop.amount_low_usd,
             "amount_high_usd": loop.amount_high_usd,
         }
+        soft = None
         if self.firm_pairs is not None:
             soft = any((hop.source, hop.target) not in self.firm_pairs for hop in loop.hops)
             robustness["rests_on_ceilings"] = soft
-            if soft:
-                tail += "; rests on ceilings (no loop under firm amounts)"
         return Alert(
             id=stable_id("loop", *loop.entities),
-            kind="circular_flow",
+            kind=LOOP_KIND,
             severity=severity,
             entities=loop.entities,
             amount_usd=amount,
             deal_ids=loop.deal_ids,
             sources=tuple(sorted(frozenset().union(*(urls for _, urls in parts)))),
-            summary=f"{path}: {tail}",
+            summary=loop_summary(path, amount, unknown, loop.length, soft),
             details={
                 "length": loop.length,
                 "hops": [entry for entry, _ in parts],
@@ -195,6 +185,30 @@ class LoopAlerts:
                 **robustness,
             },
         )
+
+
+def loop_severity(amount: float | None, shift: int) -> str:
+    """A loop's severity: by its amount (see the module's rules), moved `shift` levels."""
+    if amount is None:
+        severity = "medium"
+    elif amount >= HIGH_AMOUNT:
+        severity = "high"
+    else:
+        severity = "medium" if amount >= MEDIUM_AMOUNT else "low"
+    return shifted(severity, shift)
+
+
+def loop_summary(
+    path: str, amount: float | None, unknown: int, length: int, soft: bool | None
+) -> str:
+    """`path: what can go round`; `soft`: some hop has no firm deal (None: not known)."""
+    if unknown:
+        tail = f"amount undisclosed on {unknown} of {length} hops"
+    else:
+        tail = f"{format_usd(amount)} can go round (smallest hop)"
+    if soft:
+        tail += "; rests on ceilings (no loop under firm amounts)"
+    return f"{path}: {tail}"
 
 
 def concentration_alert(

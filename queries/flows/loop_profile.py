@@ -42,18 +42,11 @@ class LoopProfile:
 
     @property
     def timing(self) -> str:
-        if self.span_days <= TIGHT_DAYS:
-            return "tight"
-        return "spread" if self.span_days > SPREAD_DAYS else "moderate"
+        return timing_of(self.span_days)
 
     @property
     def firmness(self) -> str:
-        status, basis = self.weakest_status, self.weakest_basis
-        if status == "closed" and basis in ("committed", "funded"):
-            return "firm"
-        if status == "rumored" or (status == "announced" and basis == "headline"):
-            return "soft"
-        return "partial"
+        return firmness_of(self.weakest_status, self.weakest_basis)
 
     def as_dict(self) -> dict:
         return {
@@ -66,6 +59,22 @@ class LoopProfile:
             "weakest_status": self.weakest_status,
             "weakest_basis": self.weakest_basis,
         }
+
+
+def timing_of(span_days: int) -> str:
+    """`tight`, `moderate` or `spread` (see the module docstring)."""
+    if span_days <= TIGHT_DAYS:
+        return "tight"
+    return "spread" if span_days > SPREAD_DAYS else "moderate"
+
+
+def firmness_of(status: str, basis: str) -> str:
+    """`firm`, `partial` or `soft`, from the weakest leg's status and amount basis."""
+    if status == "closed" and basis in ("committed", "funded"):
+        return "firm"
+    if status == "rumored" or (status == "announced" and basis == "headline"):
+        return "soft"
+    return "partial"
 
 
 def _day(text: str) -> date:
@@ -128,5 +137,9 @@ def parse_span(text: str) -> int:
 def severity_shift(profile: LoopProfile) -> int:
     """Levels to move a loop's amount-based severity: +1 when tight, -1 when spread,
     -1 when soft (a quick round trip of letters of intent stays where its amount puts it)."""
-    shift = {"tight": 1, "moderate": 0, "spread": -1}[profile.timing]
-    return shift - (profile.firmness == "soft")
+    return shift_of(profile.timing, profile.firmness)
+
+
+def shift_of(timing: str, firmness: str) -> int:
+    """`severity_shift` from a loop's timing and firmness."""
+    return {"tight": 1, "moderate": 0, "spread": -1}[timing] - (firmness == "soft")

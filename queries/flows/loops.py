@@ -105,17 +105,34 @@ def iter_loops(
     A loop's amount is its smallest hop, so hops below `min_amount` (or undisclosed) are
     dropped before the search: fewer hops, same answer, much less work.
     """
+    hop_map = searched_hops(hop_map, min_amount)
+    for entities in iter_loop_entities(hop_map, max_length):
+        pairs = zip(entities, (*entities[1:], entities[0]), strict=True)
+        yield Loop(entities, tuple(hop_map[pair] for pair in pairs))
+
+
+def searched_hops(
+    hop_map: Mapping[tuple[str, str], Hop], min_amount: float | None
+) -> Mapping[tuple[str, str], Hop]:
+    """The hops a loop of at least `min_amount` can use: those of at least that amount."""
+    if not min_amount:
+        return hop_map
+    return {
+        pair: hop
+        for pair, hop in hop_map.items()
+        if hop.amount_usd is not None and hop.amount_usd >= min_amount
+    }
+
+
+def iter_loop_entities(
+    hop_map: Mapping[tuple[str, str], Hop], max_length: int = DEFAULT_MAX_LENGTH
+) -> Iterator[tuple[str, ...]]:
+    """The loops of `iter_loops` over every hop of `hop_map`, as their entities only: no
+    `Loop` made, for callers that work per hop themselves (`loop_alerts`)."""
     if max_length < 2:
         raise ValueError("max_length must be at least 2")
-    if min_amount:
-        hop_map = {
-            pair: hop
-            for pair, hop in hop_map.items()
-            if hop.amount_usd is not None and hop.amount_usd >= min_amount
-        }
     for cycle in iter_cycles(list(hop_map), max_length):
-        pairs = zip(cycle, cycle[1:] + cycle[:1], strict=True)
-        yield Loop(tuple(cycle), tuple(hop_map[pair] for pair in pairs))
+        yield tuple(cycle)
 
 
 def iter_cycles(edges: list[tuple[str, str]], max_length: int) -> Iterator[list[str]]:

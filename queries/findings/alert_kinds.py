@@ -1,0 +1,154 @@
+"""One function per alert kind, over inputs worked out once (`AlertInputs`).
+
+`loop_alerts` yields as the search finds loops (memory flat in their number); the others
+return lists (one alert per entity, pair or route at most). `ALERT_KINDS` names them, so a
+caller can compute the kinds it wants and skip the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from dealgraph.graph.model import DataSet
+from dealgraph.queries.dependence.concentration import (
+    Concentration,
+    concentration_of_hops,
+    perspective_kinds,
+    role_hops,
+)
+from dealgraph.queries.dependence.figures import Figure, latest
+from dealgraph.queries.findings.alerts import (
+    Alert,
+    concentration_alert,
+    source_urls,
+    stress_alert,
+    vendor_financing_alert,
+)
+from dealgraph.queries.findings.loop_alerts import LoopAlertBuilder
+from dealgraph.queries.flows.flow import Hop, deals_in_force, hops
+from dealgraph.queries.flows.loop_profile import DealTerms
+from dealgraph.queries.flows.loops import iter_loop_entities, searched_hops
+from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD, StressNetwork, entity_sizes
+from dealgraph.queries.risk.vendor_financing import vendor_financing
+from dealgraph.queries.significance.robustness import firm_pairs
+
+if TYPE_CHECKING:
+    from dealgraph.queries.findings.analysis import Options
+
+ALERT_KINDS = ("circular_flow", "concentration", "vendor_financing", "stress")
+
+
+@dataclass
+class StreamReport:
+    """What `loop_alerts` found, filled in as it goes."""
+
+    loops: int = 0  # loop alerts yielded
+    truncated: bool = False  # the search stopped at `Options.limit` loops
+
+
+@dataclass
+class AlertInputs:
+    """What several alert kinds read: the deals in force, their hops, names and sources,
+    each built once (and only when a kind asks for it)."""
+
+    dataset: DataSet
+    options: Options
+    deals: pd.DataFrame = field(init=False)
+    hop_map: dict[tuple[str, str], Hop] = field(init=False)
+
+    def __post_init__(self):
+        self.deals = deals_in_force(self.dataset.deals, self.options.flow)
+        self.hop_map = hops(self.deals)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        entities = self.dataset.entities
+        return dict(zip(entities["id"], entities["name"], strict=True))
+
+    @cached_property
+    def source_of(self) -> dict[str, str]:
+        return source_urls(self.dataset.deals)
+
+    @cached_property
+    def revenue(self) -> dict[str, Figure]:
+        return latest(self.dataset.financials, "revenue_usd", self.options.flow.as_of)
+
+    @cached_property
+    def concentration(self) -> list[Concentration]:
+        """Every perspective asked for; customers and suppliers read the same hops."""
+        by_kinds: dict[frozenset[str], dict] = {}
+        found = []
+        for perspective in self.options.perspectives:
+            kinds = perspective_kinds(perspective)
+            if kinds not in by_kinds:
+                by_kinds[kinds] = role_hops(self.deals, kinds)
+            found += concentration_of_hops(
+                by_kinds[kinds], perspective, self.options.min_amount or 0.0
+            )
+        return found
+
+    def loop_builder(self) -> LoopAlertBuilder:
+        """Under headline amounts, loops resting on ceilings are marked (the pairs a firm
+        deal joins); under firm amounts every loop is firm already."""
+        firm = firm_pairs(self.deals) if self.options.flow.amounts == "headline" else None
+        terms = DealTerms(self.dataset.deals)
+        return LoopAlertBuilder(self.hop_map, terms, self.source_of, self.names, firm,
+                                self.options.max_span_days)  # fmt: skip
+
+
+def loop_alerts(inputs: AlertInputs, report: StreamReport | None = None) -> Iterator[Alert]:
+    """`circular_flow`: one per loop, as the search finds it, up to `Options.limit` loops
+    searched (those outside `max_span_days` searched but not yielded)."""
+    report = report if report is not None else StreamReport()
+    options = inputs.options
+    build = inputs.loop_builder()
+    searched = searched_hops(inputs.hop_map, options.min_amount)
+    found = iter_loop_entities(searched, options.max_length)
+    for entities in islice(found, options.limit):
+        alert = build(entities)
+        if alert is not None:
+            report.loops += 1
+            yield alert
+    report.truncated = next(found, None) is not None
+
+
+def concentration_alerts(inputs: AlertInputs) -> list[Alert]:
+    """`concentration`, weighed against revenue where it is known."""
+    revenue, source_of, names = inputs.revenue, inputs.source_of, inputs.names
+    found = (concentration_alert(c, source_of, names, revenue.get(c.entity))
+             for c in inputs.concentration)  # fmt: skip
+    return [alert for alert in found if alert is not None]
+
+
+def vendor_financing_alerts(inputs: AlertInputs) -> list[Alert]:
+    """`vendor_financing` where at least `min_amount` can come back."""
+    least = inputs.options.min_amount
+    return [
+        vendor_financing_alert(v, inputs.source_of, inputs.names)
+        for v in vendor_financing(inputs.deals)
+        if not least or (v.returned_usd or 0.0) >= least
+    ]
+
+
+def stress_alerts(inputs: AlertInputs) -> list[Alert]:
+    """`stress`: each entity's full default that would start a cascade losing at least
+    `min_amount` (run only for those whose outflows could distress someone)."""
+    network = StressNetwork(inputs.hop_map, entity_sizes(inputs.hop_map, inputs.revenue))
+    least = inputs.options.min_amount or 0.0
+    alerts = []
+    for origin in network.could_distress(DEFAULT_THRESHOLD):
+        result = network.propagate({origin: 1.0}, DEFAULT_THRESHOLD)
+        if result.cascades and result.loss_usd >= least:
+            alerts.append(stress_alert(result, inputs.source_of, inputs.names))
+    return alerts
+
+
+def other_alerts(inputs: AlertInputs) -> list[Alert]:
+    """Every kind but the loops, in the order `analyze` has always listed them."""
+    return concentration_alerts(inputs) + vendor_financing_alerts(inputs) + stress_alerts(inputs)
