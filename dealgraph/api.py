@@ -41,9 +41,11 @@ from dealgraph.queries.flows.flow import (
 from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
 
 if TYPE_CHECKING:
+    from dealgraph.queries.findings.alerts import Alert
+    from dealgraph.queries.findings.analysis import AnalysisStream
     from dealgraph.queries.significance.loop_significance import Significance
 
-__all__ = ["DealGraph", "Map", "Rows", "load"]
+__all__ = ["DealGraph", "Map", "Rows", "StreamedAnalysis", "load"]
 
 
 def load(*paths: str | Path, neo4j: object = False) -> DealGraph:
@@ -302,6 +304,15 @@ class DealGraph:
         for alert in stream_alerts(self.dataset, self.options(**filters), report):
             yield alert.as_dict()
 
+    def analysis_stream(self, **filters) -> StreamedAnalysis:
+        """`dealgraph analyze` in memory flat in the number of loops: iterate `.alerts()`
+        once (each `Alert` as found, loops first); then `.analysis` holds what a summary
+        shows (the largest loops, the other alerts; `.loops` and `.severities` count them)
+        and `.map()` is the map, its loops picked as they went by."""
+        from dealgraph.queries.findings.analysis import AnalysisStream
+
+        return StreamedAnalysis(AnalysisStream(self.dataset, self.options(**filters)))
+
     def alerts(self, **filters) -> pd.DataFrame:
         """Findings with severity and sources, as `dealgraph alerts`."""
         return frame(self.alert_rows(**filters))
@@ -544,6 +555,40 @@ def _scalars(record: dict) -> dict:
             value = str(value)
         kept[key] = value
     return kept
+
+
+class StreamedAnalysis:
+    """An `AnalysisStream` and the map's listing of loops, fed as the alerts go by."""
+
+    def __init__(self, stream: AnalysisStream):
+        from dealgraph.viz.map import map_listing
+
+        self.stream = stream
+        self._loops = map_listing(stream.analysis)
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.stream.analysis
+
+    @property
+    def loops(self) -> int:
+        return self.stream.loops
+
+    @property
+    def severities(self) -> dict[str, int]:
+        return self.stream.severities
+
+    def alerts(self) -> Iterator[Alert]:
+        offer = self._loops.offer
+        for alert in self.stream.alerts():
+            offer(alert)
+            yield alert
+
+    def map(self) -> Map:
+        """The map of the whole graph (after `alerts()` is exhausted)."""
+        from dealgraph.viz.map import map_data, render_map
+
+        return Map(render_map(map_data(self.analysis, loops=self._loops)))
 
 
 @dataclass(frozen=True)

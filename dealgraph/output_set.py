@@ -36,6 +36,7 @@ from dealgraph.atomic_files import (
 
 MANIFEST = "manifest.json"
 _STAGING = "dealgraph-set"  # the temporary folder's name stem, inside the target folder
+_CHUNK = 1 << 20  # bytes read at a time to hash or copy a file
 
 
 @contextmanager
@@ -79,8 +80,8 @@ def _move_in(staging: Path, folder: Path, names: tuple[str, ...]) -> None:
         for name in (*names, MANIFEST):
             target, staged = folder / name, staging / name
             if written_in_place(target):  # a device or a FIFO stays one
-                with open(target, "wb") as out:
-                    out.write(staged.read_bytes())
+                with open(target, "wb") as out, staged.open("rb") as source:
+                    shutil.copyfileobj(source, out, _CHUNK)
             else:
                 os.chmod(staged, new_file_mode(target))
                 os.replace(staged, target)
@@ -90,8 +91,13 @@ def _move_in(staging: Path, folder: Path, names: tuple[str, ...]) -> None:
 
 
 def _describe(path: Path) -> dict:
-    data = path.read_bytes()
-    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    """Size and SHA-256, read a chunk at a time: alerts files run to gigabytes."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as data:
+        while chunk := data.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"bytes": size, "sha256": digest.hexdigest()}
 
 
 def read_manifest(folder: Path) -> dict | None:

@@ -27,12 +27,17 @@ def signed_usd(amount: float | None) -> str:
     return format_usd(amount)
 
 
+def loop_path(loop: Loop, names: dict[str, str]) -> str:
+    """`A > B > A`: the loop's entities by name, back to the first."""
+    return " > ".join(names.get(e, e) for e in (*loop.entities, loop.entities[0]))
+
+
 def loop_row(loop: Loop, names: dict[str, str]) -> dict:
     return {
         "id": stable_id("loop", *loop.entities),
         "length": loop.length,
         "entities": list(loop.entities),
-        "path": " > ".join(names.get(e, e) for e in (*loop.entities, loop.entities[0])),
+        "path": loop_path(loop, names),
         "amount_usd": loop.amount_usd,
         "amount": format_usd(loop.amount_usd),
         "amount_low_usd": loop.amount_low_usd,

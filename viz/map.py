@@ -38,8 +38,9 @@ from dealgraph import __version__
 from dealgraph.atomic_files import write_atomically
 from dealgraph.errors import DealgraphError
 from dealgraph.graph.schema import SCHEMA
-from dealgraph.queries.findings.alerts import format_usd
+from dealgraph.queries.findings.alerts import Alert, format_usd
 from dealgraph.queries.findings.analysis import Analysis
+from dealgraph.queries.findings.largest import Largest
 from dealgraph.queries.flows.flow import deal_spans, deal_values
 from dealgraph.viz.layout import ring_angles, spring_positions, wheel_order
 
@@ -86,9 +87,17 @@ def write_map(
 
 
 def map_data(
-    analysis: Analysis, *, focus: str | None = None, hops: int = 1, layout: str = "spring"
+    analysis: Analysis,
+    *,
+    focus: str | None = None,
+    hops: int = 1,
+    layout: str = "spring",
+    loops: AlertListing | None = None,
 ) -> dict:
-    """Everything the page shows, as plain JSON-ready data (see the module docstring)."""
+    """Everything the page shows, as plain JSON-ready data (see the module docstring).
+
+    `loops`: the loops to list, picked as a streamed analysis went by (`map_listing`), when
+    `analysis.alerts` does not hold them."""
     if layout not in LAYOUTS:
         raise DealgraphError(f"--layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     dataset = analysis.dataset
@@ -106,8 +115,15 @@ def map_data(
     ]
     deals = _deal_records(spans)
     drawn = {d["id"] for d in deals}
-    loops, loops_left = _alerts(analysis, "circular_flow", keep, drawn)
-    concentration, concentration_left = _alerts(analysis, "concentration", keep, drawn)
+    listings = {}
+    for kind in ("circular_flow", "concentration"):
+        listings[kind] = AlertListing(kind, keep, drawn)
+        for alert in analysis.alerts:
+            listings[kind].offer(alert)
+    if loops is not None:  # picked while a streamed analysis went by
+        listings["circular_flow"] = loops
+    loops_listed, loops_left = listings["circular_flow"].records(dataset.deals)
+    concentration, concentration_left = listings["concentration"].records(dataset.deals)
     if analysis.loops.truncated:
         notes.append(
             f"The loop search stopped at {analysis.loops.limit:,} loops: "
@@ -126,7 +142,7 @@ def map_data(
         "deals": deals,
         "dates": sorted({d["date"] for d in deals} | {d["until"] for d in deals if d["until"]}),
         "alerts": {
-            "loops": loops,
+            "loops": loops_listed,
             "concentration": concentration,
             "loops_not_listed": loops_left,
             "concentration_not_listed": concentration_left,
@@ -332,29 +348,50 @@ def _headline_text(deal: dict) -> str:
     return "undisclosed"
 
 
-def _alerts(
-    analysis: Analysis, kind: str, keep: set[str], drawn: set[str]
-) -> tuple[list[dict], int]:
-    """The alerts of one kind that the map can show, largest first, and how many more there
-    are than `MAX_ALERTS_LISTED`: their entities drawn and, for a loop, every deal too.
+class AlertListing:
+    """The alerts of one kind that the map can show, the `MAX_ALERTS_LISTED` largest kept as
+    they are offered (memory bounded, however many loops go by), and how many more there
+    are: their entities drawn and, for a loop, every deal too.
 
-    Each alert carries what a click highlights: its entities and both ends of its deals
-    (a concentration alert's counterparties), as far as they are drawn."""
-    found = [a for a in analysis.alerts if a.kind == kind and set(a.entities) <= keep
-             and (kind != "circular_flow" or set(a.deal_ids) <= drawn)]  # fmt: skip
-    found.sort(key=lambda a: (a.amount_usd is None, -(a.amount_usd or 0.0), a.id))
-    deals = analysis.dataset.deals
-    ends = dict(zip(deals["id"], zip(deals["from_entity"], deals["to_entity"], strict=True),
-                    strict=True))  # fmt: skip
-    listed = []
-    for alert in found[:MAX_ALERTS_LISTED]:
-        touched = {e for deal_id in alert.deal_ids for e in ends[deal_id]} | set(alert.entities)
-        record = alert.as_dict()
-        del record["sources"]  # the page shows each deal's own source
-        record["amount_text"] = format_usd(alert.amount_usd)
-        record["highlight"] = sorted(touched & keep)
-        listed.append(record)
-    return listed, max(0, len(found) - MAX_ALERTS_LISTED)
+    `map_listing(analysis)` makes the loops' listing for a map of the whole graph, to be fed
+    while a streamed analysis goes by and handed to `map_data(..., loops=...)`."""
+
+    def __init__(self, kind: str, keep: set[str], drawn: set[str]):
+        self.kind, self.keep, self.drawn = kind, keep, drawn
+        self._largest: Largest[Alert] = Largest(
+            MAX_ALERTS_LISTED, key=lambda a: (a.amount_usd is None, -(a.amount_usd or 0.0), a.id)
+        )
+
+    def offer(self, alert: Alert) -> None:
+        if alert.kind != self.kind or not self.keep.issuperset(alert.entities):
+            return
+        if self.kind == "circular_flow" and not self.drawn.issuperset(alert.deal_ids):
+            return
+        self._largest.add(alert)
+
+    def records(self, deals: pd.DataFrame) -> tuple[list[dict], int]:
+        """The listed alerts as the page reads them, and how many are left out.
+
+        Each carries what a click highlights: its entities and both ends of its deals (a
+        concentration alert's counterparties), as far as they are drawn."""
+        ends = dict(zip(deals["id"], zip(deals["from_entity"], deals["to_entity"], strict=True),
+                        strict=True))  # fmt: skip
+        listed = []
+        for alert in self._largest.items():
+            touched = {e for deal_id in alert.deal_ids for e in ends[deal_id]} | set(alert.entities)
+            record = alert.as_dict()
+            del record["sources"]  # the page shows each deal's own source
+            record["amount_text"] = format_usd(alert.amount_usd)
+            record["highlight"] = sorted(touched & self.keep)
+            listed.append(record)
+        return listed, max(0, self._largest.offered - MAX_ALERTS_LISTED)
+
+
+def map_listing(analysis: Analysis, kind: str = "circular_flow") -> AlertListing:
+    """An empty listing of `kind` for the map of the whole graph of `analysis` (only its
+    data set, options and deals are read: the alerts may still be to come)."""
+    keep, spans, _ = _drawn(analysis, None, 1)
+    return AlertListing(kind, keep, set(spans["id"]))
 
 
 def _kinds(declared, present: set[str]) -> list[dict]:

@@ -1,8 +1,11 @@
-"""`analyze`, the main job: alerts (JSON and CSV) and the map into one folder, a summary.
+"""`analyze`, the main job: alerts (JSON Lines, JSON and CSV) and the map into one folder,
+a summary.
 
-The folder is filled in a temporary one and moved in whole, its manifest last
-(`output_set`); with --neo4j the loops and concentration figures are written back to the
-graph too.
+The alerts go to disk as the loop search finds them and the summary and map keep only what
+they show, so memory stays flat however many loops there are (`analysis_files`). The
+folder is filled in a temporary one and moved in whole, its manifest last (`output_set`);
+with --neo4j the loops and concentration figures are written back to the graph too (every
+loop, so that analysis is held in memory).
 """
 
 from __future__ import annotations
@@ -11,24 +14,24 @@ from pathlib import Path
 
 import click
 
-from dealgraph.api import DealGraph
+from dealgraph.api import StreamedAnalysis
 from dealgraph.atomic_files import write_atomically
+from dealgraph.cli.analysis_files import ALERT_FILES, write_alert_files
 from dealgraph.cli.findings import ALERT_COLUMNS
-from dealgraph.cli.neo4j_options import write_findings
+from dealgraph.cli.neo4j_options import neo4j_selected, write_findings
 from dealgraph.cli.options import (
     data_options,
     filter_options,
     open_graph,
     print_out,
-    render,
     to_json,
     user_errors,
     warn_if_cut,
 )
 from dealgraph.cli.significance import analyze_lines
 from dealgraph.output_set import MANIFEST, output_set
-from dealgraph.queries.findings.alerts import SEVERITIES
-from dealgraph.result_rows import entity_names
+from dealgraph.queries.findings.alerts import SEVERITIES, format_usd
+from dealgraph.result_rows import entity_names, loop_path
 
 
 @click.command("analyze")
@@ -39,8 +42,8 @@ from dealgraph.result_rows import entity_names
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("dealgraph-out"),
     show_default=True,
-    help="Folder for alerts.json, alerts.csv, map.html and significance.json, and "
-    "manifest.json, written last.",
+    help="Folder for alerts.jsonl, alerts.json, alerts.csv, map.html and significance.json, "
+    "and manifest.json, written last.",
 )
 @click.option(
     "--samples",
@@ -57,50 +60,49 @@ def analyze_command(data, out: Path, **filters) -> None:
     """The main job: find loops and concentration, write alerts and the map, summarise."""
     graph = open_graph(data)
     filters["compare_firm"] = True  # the summary sets the largest findings under firm amounts
-    rows = graph.alert_rows(**filters)  # the analysis is kept: the map reuses it
-    warn_if_cut(rows.result)
-    tested = rows.result.significance
-    files = ("alerts.json", "alerts.csv", "map.html")
-    if tested is not None:
+    run = graph.analysis_stream(**filters)  # in flat memory: the alerts go to disk as found
+    files = (*ALERT_FILES, "map.html")
+    if filters.get("samples"):
         files += ("significance.json",)
     with output_set(out, files) as staging:
-        write_atomically(staging / "alerts.json", render(rows, "json"))
+        write_alert_files(run.alerts(), staging, ALERT_COLUMNS)
+        warn_if_cut(run.analysis)
+        tested = run.analysis.significance
         if tested is not None:
             from dealgraph.queries.significance.loop_significance import significance_dict
 
             found = to_json(significance_dict(tested), indent=True) + "\n"
             write_atomically(staging / "significance.json", found)
-        write_atomically(
-            staging / "alerts.csv",
-            render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS),
-        )
-        graph.map(**filters).save(staging / "map.html")
-    print_out(summary(graph, filters, out))
-    if note := write_findings(rows.result):  # with --neo4j: loops and figures into the graph
-        print_out(note)
+        run.map().save(staging / "map.html")
+    print_out(summary(run, out))
+    ctx = click.get_current_context()
+    if neo4j_selected(ctx):  # loops and figures into the graph: every loop, so kept in memory
+        print_out(write_findings(graph.analysis(**filters)))
 
 
-def summary(graph: DealGraph, filters: dict, out: Path) -> str:
-    analysis = graph.analysis(**filters)
-    counts = {s: sum(a.severity == s for a in analysis.alerts) for s in reversed(SEVERITIES)}
+def summary(run: StreamedAnalysis, out: Path) -> str:
+    analysis = run.analysis
+    counts = {s: run.severities[s] for s in reversed(SEVERITIES)}
     cut = " (search cut at --limit)" if analysis.loops.truncated else ""
+    names = entity_names(analysis.dataset)
     lines = [
         f"{len(analysis.dataset.entities)} entities, {len(analysis.deals)} deals in force "
         f"(of {len(analysis.dataset.deals)}), {len(analysis.hops)} money flows",
-        f"{len(analysis.loops.loops)} loops{cut}, "
-        f"{len(analysis.alerts)} alerts: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
+        f"{run.loops} loops{cut}, "
+        f"{sum(counts.values())} alerts: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
         "",
         "Largest loops:",
     ]
-    lines += [f"  {row['amount']:>12}  {row['path']}" for row in graph.loop_rows(**filters)[:5]]
+    lines += [f"  {format_usd(loop.amount_usd):>12}  {loop_path(loop, names)}"
+              for loop in analysis.loops.loops]  # fmt: skip
     lines += ["", "Most concentrated:"]
     conc = [a for a in analysis.alerts if a.kind == "concentration"][:5]
     lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
-    lines += analyze_lines(analysis, entity_names(analysis.dataset))
+    lines += analyze_lines(analysis, names)
+    written = ", ".join(str(out / name) for name in ALERT_FILES)
     tested = f", {out / 'significance.json'}" if analysis.significance is not None else ""
     lines += [
         "",
-        f"Wrote {out / 'alerts.json'}, {out / 'alerts.csv'}{tested} and {out / 'map.html'} "
-        f"({out / MANIFEST} last)",
+        f"Wrote {written}{tested} and {out / 'map.html'} ({out / MANIFEST} last)",
     ]
     return "\n".join(lines)

@@ -6,8 +6,10 @@ see `stress`); concentration alerts weigh amounts against revenue where figures 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -21,10 +23,12 @@ from dealgraph.queries.findings.alert_kinds import (
     other_alerts,
 )
 from dealgraph.queries.findings.alerts import Alert, sort_alerts
+from dealgraph.queries.findings.largest import Largest
 from dealgraph.queries.flows.flow import FlowFilter, Hop
 from dealgraph.queries.flows.loops import (
     DEFAULT_LIMIT,
     DEFAULT_MAX_LENGTH,
+    Loop,
     LoopSearch,
     find_loops,
 )
@@ -37,7 +41,7 @@ from dealgraph.queries.significance.robustness import (
 if TYPE_CHECKING:
     from dealgraph.queries.significance.loop_significance import Significance
 
-__all__ = ["Analysis", "Options", "StreamReport", "analyze", "stream_alerts"]
+__all__ = ["Analysis", "AnalysisStream", "Options", "StreamReport", "analyze", "stream_alerts"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +118,69 @@ def stream_alerts(
     inputs = AlertInputs(dataset, options)
     yield from loop_alerts(inputs, report)
     yield from sort_alerts(other_alerts(inputs))
+
+
+SUMMARY_LOOPS = 5  # the largest loops a streamed analysis keeps (what `analyze` prints)
+
+
+class AnalysisStream:
+    """`analyze` in flat memory: `alerts()` yields every alert once (the loops as the
+    search finds them, then the other kinds sorted), nothing keeping the loops; what a
+    summary shows is tallied as they go by.
+
+    `analysis` is there from the start with the data set, options, deals in force and hops
+    (enough to plan a map before the loops come); when `alerts()` is exhausted it also
+    holds the largest `keep_loops` loops (`loops.loops`, with `truncated`), the
+    concentration figures, the alerts other than loops (`alerts`), significance and the
+    headline-to-firm comparison. `loops` counts the loop alerts, `severities` every alert
+    by severity. Alerts carry their length's or entity's p-value when significance is asked.
+    """
+
+    def __init__(self, dataset: DataSet, options: Options, keep_loops: int = SUMMARY_LOOPS):
+        self.inputs = AlertInputs(dataset, options)
+        self.report = StreamReport()
+        self.severities: Counter[str] = Counter()
+        self.keep_loops = keep_loops
+        search = LoopSearch([], False, options.limit, options.max_length)
+        self.analysis = Analysis(dataset, options, self.inputs.deals, self.inputs.hop_map,
+                                 search, [], [])  # fmt: skip
+
+    @property
+    def loops(self) -> int:
+        return self.report.loops
+
+    def alerts(self) -> Iterator[Alert]:
+        inputs, options = self.inputs, self.analysis.options
+        tested = _significance(inputs)
+        largest = Largest(self.keep_loops, key=lambda a: (-(a.amount_usd or -1.0), a.entities))
+        loops = loop_alerts(inputs, self.report)
+        if tested is not None:
+            loops = _with_p_values(loops, tested)
+        for alert in loops:
+            self.severities[alert.severity] += 1
+            largest.add(alert)
+            yield alert
+        others = sort_alerts(other_alerts(inputs))
+        if tested is not None:
+            others = with_p_values(others, tested)
+        for alert in others:
+            self.severities[alert.severity] += 1
+            yield alert
+        hop_map = inputs.hop_map
+        kept = [Loop(a.entities, tuple(hop_map[pair] for pair in _pairs(a.entities)))
+                for a in largest.items()]  # fmt: skip
+        search = replace(self.analysis.loops, loops=kept, truncated=self.report.truncated)
+        self.analysis = replace(self.analysis, loops=search, concentration=inputs.concentration,
+                                alerts=others, significance=tested,
+                                firm=_firm(self.analysis.dataset, options))  # fmt: skip
+
+
+def _pairs(entities: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    return zip(entities, (*entities[1:], entities[0]), strict=True)
+
+
+def _with_p_values(alerts: Iterator[Alert], tested: Significance) -> Iterator[Alert]:
+    """`with_p_values` over a stream, a batch at a time (it reads the entities' p-values
+    once a call)."""
+    while batch := list(islice(alerts, 4096)):
+        yield from with_p_values(batch, tested)
