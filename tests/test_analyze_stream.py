@@ -17,6 +17,7 @@ from conftest import deal
 
 from dealgraph import load, spill_sort
 from dealgraph.cli import main
+from dealgraph.cli.analysis_files import csv_lines
 from dealgraph.cli.findings import ALERT_COLUMNS
 from dealgraph.cli.options import render
 from dealgraph.queries.findings.alerts import SEVERITIES, stable_id
@@ -116,3 +117,17 @@ def test_spill_sort_gives_sorted_order_ties_as_added(tmp_path, run_size):
         spilled = list(tmp_path.iterdir())
     assert (len(spilled) > 1) == (run_size < len(records))
     assert list(tmp_path.iterdir()) == []  # the runs go on close
+
+
+def test_csv_lines_are_the_rendered_rows():
+    """The streamed CSV lines against the renderer, on cells a spreadsheet would run or a
+    reader would split: formulas, signs, line breaks, lists, numbers, nothing."""
+    values = ["=1+1", "-5", "+x", "@sum", "\tx", "a\nb", "a\r\nb", 'say "hi"', "", "plain",
+              ("=x", "y"), ("a", "=b"), ("a", "b"), (), 3.0, 2.5, -1.0, None, float("nan"),
+              "Ünïcode", "1e9", "-1e9"]  # fmt: skip
+    rng = random.Random(0)
+    rows = [[rng.choice(values) for _ in range(4)] for _ in range(200)]
+    columns = ["a", "b", "c", "d"]
+    rendered = render([dict(zip(columns, row, strict=True)) for row in rows], "csv", columns)
+    header = render([], "csv", columns)
+    assert b"".join(csv_lines(rows)).decode("utf-8") == rendered.removeprefix(header)

@@ -34,7 +34,6 @@ _INDENTED = _JSON | orjson.OPT_INDENT_2
 def write_alert_files(alerts: Iterable[Alert], folder: Path, columns: list[str]) -> int:
     """Write `ALERT_FILES` into `folder` from `alerts` (read once; `columns` are the CSV's).
     Returns how many alerts were written."""
-    lines = _CsvLines()
     stream = iter(alerts)
     with (
         SpillSort(folder) as ordered,
@@ -43,16 +42,13 @@ def write_alert_files(alerts: Iterable[Alert], folder: Path, columns: list[str])
         while batch := list(islice(stream, BATCH)):
             jsonl.write(b"".join([orjson.dumps(alert, option=_JSON) + b"\n" for alert in batch]))
             checkpoint()  # a test may stop the stream here (atomic_files)
-            for alert in batch:
+            lines = csv_lines([[getattr(a, c) for c in columns] for a in batch])
+            for alert, line in zip(batch, lines, strict=True):
                 key = (-SEVERITIES.index(alert.severity), -(alert.amount_usd or 0.0), alert.id)
                 indented = orjson.dumps(alert, option=_INDENTED).replace(b"\n", b"\n  ")
-                ordered.add(key, (indented, lines(_cells(alert, columns))))
+                ordered.add(key, (indented, line))
         _write_sorted(ordered, folder, columns)
         return len(ordered)
-
-
-def _cells(alert: Alert, columns: list[str]) -> list[object]:
-    return [getattr(alert, column) for column in columns]
 
 
 def _write_sorted(ordered: SpillSort, folder: Path, columns: list[str]) -> None:
@@ -73,19 +69,31 @@ def _write_sorted(ordered: SpillSort, folder: Path, columns: list[str]) -> None:
         as_json.write(b"\n]\n" if as_json.tell() else b"[]\n")
 
 
-class _CsvLines:
-    """One alert's CSV line, as `options.render(rows, "csv")` writes its rows: cells made
-    safe by `csv_text`, `\\n` line ends (cells holding `\\r` or `\\n` quoted)."""
+def csv_lines(rows: list[list[object]]) -> list[bytes]:
+    """Each row's CSV line, as `options.render(rows, "csv")` writes it: cells made safe by
+    `csv_text`, `\\n` line ends, cells holding `\\r` or `\\n` quoted (`csv.writer` quotes
+    its own terminator only, so it writes `\\r\\n`, one `write` a row)."""
+    lines: list[str] = []
+    writer = csv.writer(_Lines(lines), lineterminator="\r\n")
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return [(line[:-2] + "\n").encode("utf-8") for line in lines]
 
-    def __init__(self):
-        self._line: list[str] = []
-        self._writer = csv.writer(self, lineterminator="\r\n")
 
-    def write(self, text: str) -> None:
-        self._line.append(text)
+def _cell(value: object) -> str:
+    """`csv_text(value)`, without the call for text that cannot start a formula (text
+    or a tuple of text whose first character is a letter or digit)."""
+    if type(value) is str:
+        text = value
+    elif type(value) is tuple:
+        try:
+            text = ";".join(value)
+        except TypeError:  # not all text
+            return csv_text(value)
+    else:
+        return csv_text(value)
+    return text if text[:1].isalnum() else csv_text(value)
 
-    def __call__(self, cells: list[object]) -> bytes:
-        self._writer.writerow([csv_text(cell) for cell in cells])
-        line = "".join(self._line)
-        self._line.clear()
-        return (line[:-2] + "\n").encode("utf-8")
+
+class _Lines:
+    def __init__(self, lines: list[str]):
+        self.write = lines.append

@@ -177,7 +177,7 @@ class LoopAlerts:
             amount_usd=amount,
             deal_ids=loop.deal_ids,
             sources=tuple(sorted(frozenset().union(*(urls for _, urls in parts)))),
-            summary=loop_summary(path, amount, unknown, loop.length, soft),
+            summary=loop_summary(path, format_usd(amount), unknown, loop.length, soft),
             details={
                 "length": loop.length,
                 "hops": [entry for entry, _ in parts],
@@ -198,14 +198,13 @@ def loop_severity(amount: float | None, shift: int) -> str:
     return shifted(severity, shift)
 
 
-def loop_summary(
-    path: str, amount: float | None, unknown: int, length: int, soft: bool | None
-) -> str:
-    """`path: what can go round`; `soft`: some hop has no firm deal (None: not known)."""
+def loop_summary(path: str, amount: str, unknown: int, length: int, soft: bool | None) -> str:
+    """`path: what can go round` (`amount`: its text); `soft`: some hop has no firm deal
+    (None: not known)."""
     if unknown:
         tail = f"amount undisclosed on {unknown} of {length} hops"
     else:
-        tail = f"{format_usd(amount)} can go round (smallest hop)"
+        tail = f"{amount} can go round (smallest hop)"
     if soft:
         tail += "; rests on ceilings (no loop under firm amounts)"
     return f"{path}: {tail}"

@@ -12,11 +12,11 @@ fields, same order of keys): a test holds the two to each other on random graphs
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import chain
 
 from dealgraph.queries.findings.alerts import (
     LOOP_KIND,
     Alert,
+    format_usd,
     loop_severity,
     loop_summary,
     stable_id,
@@ -25,7 +25,8 @@ from dealgraph.queries.flows.flow import Hop
 from dealgraph.queries.flows.loop_profile import DealTerms, firmness_of, shift_of, timing_of
 
 # One hop's parts, by position in the tuple.
-_AMOUNT, _LOW, _HIGH, _DEALS, _URLS, _ENTRY, _FIRST, _RANK, _STATUS, _BASIS, _SOFT = range(11)
+(_AMOUNT, _LOW, _HIGH, _DEALS, _URLS, _ENTRY, _FIRST, _RANK, _STATUS, _BASIS, _SOFT, _NAME,
+ _ENDS) = range(13)  # fmt: skip
 
 
 class LoopAlertBuilder:
@@ -43,9 +44,10 @@ class LoopAlertBuilder:
     ):
         self.hop_map, self.terms, self.source_of = hop_map, terms, source_of
         self.firm_pairs, self.max_span_days = firm_pairs, max_span_days
-        self._names = dict(names)
+        self.names = names
         self._parts: dict[tuple[str, str], tuple] = {}
         self._days: dict[int, str] = {}  # day ordinal -> ISO text
+        self._usd: dict[float | None, str] = {}  # amount -> its text (a loop's is a hop's)
 
     def hop_part(self, source: str, target: str) -> tuple:
         """What every loop through the hop `source -> target` shares (see `_AMOUNT` etc.)."""
@@ -61,21 +63,19 @@ class LoopAlertBuilder:
             }
             urls = frozenset(u for d in hop.deal_ids if (u := self.source_of.get(d)))
             soft = None if self.firm_pairs is None else (source, target) not in self.firm_pairs
+            day = first.toordinal()
+            self._days.setdefault(day, first.isoformat())
             part = self._parts[(source, target)] = (
                 hop.amount_usd, hop.amount_low_usd, hop.amount_high_usd, hop.deal_ids, urls,
-                entry, first.toordinal(), firmest[:2], firmest[2], firmest[3], soft,
+                entry, day, firmest[:2], firmest[2], firmest[3], soft,
+                self.names.get(source, source), [source, target],
             )  # fmt: skip
         return part
 
-    def _name(self, entity: str) -> str:
-        return self._names.get(entity, entity)
-
-    def _day(self, ordinal: int) -> str:
-        text = self._days.get(ordinal)
+    def _format_usd(self, amount: float | None) -> str:
+        text = self._usd.get(amount)
         if text is None:
-            from datetime import date
-
-            text = self._days[ordinal] = date.fromordinal(ordinal).isoformat()
+            text = self._usd[amount] = format_usd(amount)
         return text
 
     def __call__(self, entities: tuple[str, ...]) -> Alert | None:
@@ -94,17 +94,18 @@ class LoopAlertBuilder:
         unknown = amounts.count(None)
         amount = None if unknown else min(amounts)
         length = len(entities)
-        names = [self._name(e) for e in entities]
+        names = [p[_NAME] for p in parts]
         names.append(names[0])
+        days = self._days
         details = {
             "length": length,
             "hops": [p[_ENTRY] for p in parts],
-            "first_date": self._day(first),
-            "last_date": self._day(last),
+            "first_date": days[first],
+            "last_date": days[last],
             "span_days": span,
             "timing": timing,
             "firmness": firmness,
-            "weakest_hop": [weakest[_ENTRY]["from"], weakest[_ENTRY]["to"]],
+            "weakest_hop": weakest[_ENDS],
             "weakest_status": weakest[_STATUS],
             "weakest_basis": weakest[_BASIS],
             "amount_low_usd": _smallest([p[_LOW] for p in parts]),
@@ -119,9 +120,9 @@ class LoopAlertBuilder:
             loop_severity(amount, shift_of(timing, firmness)),
             entities,
             amount,
-            tuple(chain.from_iterable(p[_DEALS] for p in parts)),
-            tuple(sorted(frozenset().union(*(p[_URLS] for p in parts)))),
-            loop_summary(" -> ".join(names), amount, unknown, length, soft),
+            sum([p[_DEALS] for p in parts], ()),
+            tuple(sorted(frozenset().union(*[p[_URLS] for p in parts]))),
+            loop_summary(" -> ".join(names), self._format_usd(amount), unknown, length, soft),
             details,
         )
 

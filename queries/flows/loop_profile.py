@@ -29,6 +29,7 @@ STATUS_RANK = {"rumored": 0, "announced": 1, "reported": 2, "amended": 2, "close
 BASIS_RANK = {"headline": 0, "estimate": 1, "committed": 2, "funded": 3}
 _SPAN = re.compile(r"^\s*(\d+)\s*([dwmy]?)\s*$", re.IGNORECASE)
 _UNIT_DAYS = {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}
+_TIMING_SHIFT = {"tight": 1, "moderate": 0, "spread": -1}
 
 
 @dataclass(frozen=True)
@@ -142,4 +143,4 @@ def severity_shift(profile: LoopProfile) -> int:
 
 def shift_of(timing: str, firmness: str) -> int:
     """`severity_shift` from a loop's timing and firmness."""
-    return {"tight": 1, "moderate": 0, "spread": -1}[timing] - (firmness == "soft")
+    return _TIMING_SHIFT[timing] - (firmness == "soft")
