@@ -299,10 +299,14 @@ class DealGraph:
     def iter_alerts(self, report: StreamReport | None = None, **filters) -> Iterator[dict]:
         """The alert rows as the loop search finds them, loops first, nothing kept: memory
         stays flat however many there are (`report` counts them and says if cut)."""
+        for alert in self.alert_stream(report, **filters):
+            yield alert.as_dict()
+
+    def alert_stream(self, report: StreamReport | None = None, **filters) -> Iterator[Alert]:
+        """`iter_alerts` as `Alert` objects (whose rows it yields)."""
         from dealgraph.queries.findings.analysis import stream_alerts
 
-        for alert in stream_alerts(self.dataset, self.options(**filters), report):
-            yield alert.as_dict()
+        return stream_alerts(self.dataset, self.options(**filters), report)
 
     def analysis_stream(self, **filters) -> StreamedAnalysis:
         """`dealgraph analyze` in memory flat in the number of loops: iterate `.alerts()`

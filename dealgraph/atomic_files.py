@@ -127,15 +127,20 @@ def _failed(path: Path | str, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {exc.strerror or exc}")
 
 
-def stdout_failed(exc: OSError) -> OutputError:
+def stdout_failed(exc: OSError) -> OutputError | SystemExit:
     """An `OutputError` for a failed write to standard output. What is still buffered is
-    sent to /dev/null, so the flush at exit does not fail again with a traceback."""
+    sent to /dev/null, so the flush at exit does not fail again with a traceback.
+
+    A closed pipe is no error: its reader (`| head -1`) has seen what it wanted. That
+    gives `SystemExit(141)`, quietly, the status of a shell tool ended by SIGPIPE."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     except (OSError, ValueError):  # not a real stream (a test runner's): nothing to flush
         pass
+    if isinstance(exc, BrokenPipeError):
+        return SystemExit(128 + signal.SIGPIPE)
     return OutputError(f"cannot write to standard output: {exc.strerror or exc}")
 
 

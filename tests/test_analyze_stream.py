@@ -8,7 +8,11 @@ come from merging several runs on disk, as they do at millions of loops.
 import csv
 import io
 import json
+import os
 import random
+import shlex
+import subprocess
+import sys
 
 import networkx as nx
 import pytest
@@ -131,3 +135,40 @@ def test_csv_lines_are_the_rendered_rows():
     rendered = render([dict(zip(columns, row, strict=True)) for row in rows], "csv", columns)
     header = render([], "csv", columns)
     assert b"".join(csv_lines(rows)).decode("utf-8") == rendered.removeprefix(header)
+
+
+def every_pair_trades(make_data):
+    """Seven entities, every ordered pair trading: 805 loops of up to five entities."""
+    ids = [f"n{i}" for i in range(7)]
+    return make_data([deal(f"d{a}{b}", x, y, "purchase", f"{1 + a + b}B")
+                      for a, x in enumerate(ids) for b, y in enumerate(ids) if a != b])  # fmt: skip
+
+
+def test_jsonl_lines_reach_a_reader_while_the_search_goes_on(make_data):
+    # The stream pauses at its 700th alert (a test hook); by then the first lines are out.
+    args = ["alerts", "--data", str(every_pair_trades(make_data)), "--max-length", "5",
+            "--format", "jsonl"]  # fmt: skip
+    env = {**os.environ, "DEALGRAPH_TEST_STOP_AT": "700:pause"}
+    child = subprocess.Popen([sys.executable, "-m", "dealgraph", *args], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        first = json.loads(child.stdout.readline())
+        assert first["kind"] == "circular_flow"
+        assert child.poll() is None  # still searching (paused mid-stream)
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+        child.stderr.close()
+
+
+def test_jsonl_into_a_closed_pipe_ends_quietly(make_data):
+    """`alerts --format jsonl | head -1`: the reader leaves after one line; the writer ends
+    with 141 (as if by SIGPIPE) or 0, and says nothing."""
+    data = every_pair_trades(make_data)
+    dealgraph = f"{shlex.quote(sys.executable)} -m dealgraph"
+    args = f"alerts --data {shlex.quote(str(data))} --max-length 5 --format jsonl"
+    command = f'{dealgraph} {args} | head -1; echo "status ${{PIPESTATUS[0]}}" >&2'
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert json.loads(result.stdout)["kind"] == "circular_flow"
+    assert result.stderr.strip() in ("status 141", "status 0"), result.stderr

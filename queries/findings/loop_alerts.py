@@ -113,7 +113,7 @@ class LoopAlertBuilder:
         }
         soft = None
         if self.firm_pairs is not None:
-            soft = details["rests_on_ceilings"] = any(p[_SOFT] for p in parts)
+            soft = details["rests_on_ceilings"] = any([p[_SOFT] for p in parts])
         return Alert(
             stable_id("loop", *entities),
             LOOP_KIND,
