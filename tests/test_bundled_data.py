@@ -264,7 +264,7 @@ FIGURES = ("revenue_usd", "capex_usd", "operating_cash_flow_usd", "cash_usd", "t
 # compiled (dealgraph/data/NOTES.md, "Company figures"). The list may only shrink: a company
 # that reaches five deals must come with its figures.
 FIGURE_GAPS = {
-    "alphabet": {"capex_usd", "cash_usd"},
+    "alphabet": {"capex_usd"},
     "amazon": {"cash_usd", "total_debt_usd"},
     "amd": {"capex_usd", "cash_usd", "total_debt_usd"},
     "applied-digital": {"capex_usd", "operating_cash_flow_usd"},
@@ -272,7 +272,7 @@ FIGURE_GAPS = {
     "blue-owl": {"revenue_usd", "cash_usd", "total_debt_usd"},
     "broadcom": {"cash_usd"},
     "cipher-mining": {"capex_usd", "cash_usd", "total_debt_usd"},
-    "cisco": {"capex_usd", "cash_usd"},
+    "cisco": {"capex_usd"},
     "coreweave": {"capex_usd", "operating_cash_flow_usd"},
     "goldman-sachs": {"revenue_usd", "cash_usd", "total_debt_usd"},
     "intel": {"capex_usd", "total_debt_usd"},
