@@ -266,7 +266,7 @@ FIGURES = ("revenue_usd", "capex_usd", "operating_cash_flow_usd", "cash_usd", "t
 FIGURE_GAPS = {
     "alphabet": {"capex_usd"},
     "amazon": {"cash_usd", "total_debt_usd"},
-    "amd": {"capex_usd", "cash_usd", "total_debt_usd"},
+    "amd": {"capex_usd", "cash_usd"},
     "applied-digital": {"capex_usd", "operating_cash_flow_usd"},
     "blackstone": {"revenue_usd", "cash_usd", "total_debt_usd"},
     "blue-owl": {"revenue_usd", "cash_usd", "total_debt_usd"},
@@ -275,7 +275,7 @@ FIGURE_GAPS = {
     "cisco": {"capex_usd"},
     "coreweave": {"capex_usd", "operating_cash_flow_usd"},
     "goldman-sachs": {"revenue_usd", "cash_usd", "total_debt_usd"},
-    "intel": {"capex_usd", "total_debt_usd"},
+    "intel": {"capex_usd"},
     "iren": {"capex_usd", "operating_cash_flow_usd", "cash_usd", "total_debt_usd"},
     "microsoft": {"total_debt_usd"},
     "nebius": {"operating_cash_flow_usd", "total_debt_usd"},
