@@ -267,7 +267,6 @@ FIGURE_GAPS = {
     "alphabet": {"capex_usd"},
     "amazon": {"cash_usd", "total_debt_usd"},
     "amd": {"capex_usd", "cash_usd"},
-    "applied-digital": {"capex_usd", "operating_cash_flow_usd"},
     "blackstone": {"revenue_usd", "cash_usd", "total_debt_usd"},
     "blue-owl": {"revenue_usd", "cash_usd", "total_debt_usd"},
     "broadcom": {"cash_usd"},
