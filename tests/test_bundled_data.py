@@ -276,16 +276,15 @@ FIGURE_GAPS = {
     "goldman-sachs": {"revenue_usd", "cash_usd", "total_debt_usd"},
     "intel": {"capex_usd"},
     "iren": {"capex_usd", "operating_cash_flow_usd", "cash_usd", "total_debt_usd"},
-    "microsoft": {"total_debt_usd"},
     "nebius": {"operating_cash_flow_usd", "total_debt_usd"},
     "nvidia": {"capex_usd", "operating_cash_flow_usd", "cash_usd", "total_debt_usd"},
     "oracle": {"capex_usd", "operating_cash_flow_usd", "cash_usd", "total_debt_usd"},
     "salesforce": {"capex_usd", "cash_usd", "total_debt_usd"},
     "samsung": {"cash_usd", "total_debt_usd"},
     "terawulf": {"capex_usd", "operating_cash_flow_usd", "cash_usd", "total_debt_usd"},
-    "apollo": {"no figures"},
-    "macquarie": {"no figures"},
-    "softbank": {"no figures"},
+    "apollo": {"revenue_usd", "cash_usd", "latest year FY2024", "market cap with its date"},
+    "macquarie": {"revenue_usd", "cash_usd", "total_debt_usd"},
+    "softbank": {"revenue_usd", "cash_usd", "total_debt_usd"},
 }
 
 
