@@ -20,6 +20,7 @@ import loops_figures  # noqa: E402
 import neo4j_figures  # noqa: E402
 import pipeline_figures  # noqa: E402
 import reading_figures  # noqa: E402
+import scale_figures  # noqa: E402
 import significance_figures  # noqa: E402
 import startup_figures  # noqa: E402
 from datasets import LABELS  # noqa: E402
@@ -65,7 +66,8 @@ def main() -> int:
     parser.add_argument(
         "--skip",
         default="",
-        help="figures to leave out: reading,loops,pipeline,analysis,neo4j,startup,significance",
+        help="figures to leave out: reading,loops,pipeline,analysis,neo4j,startup,significance,"
+        "scale",
     )
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
@@ -79,6 +81,7 @@ def main() -> int:
         "neo4j": lambda: neo4j_figures.rows(),
         "startup": lambda: startup_figures.rows(),
         "significance": lambda: significance_figures.rows(tuple(s for s in sizes if s <= 100_000)),
+        "scale": lambda: scale_figures.rows(million=1_000_000 in sizes),
     }
     rows = []
     print(f"machine: {machine()}", file=sys.stderr)
