@@ -219,9 +219,12 @@
   function fillAlerts(listId, countId, list, notListed) {
     const ol = byId(listId);
     ol.replaceChildren(...list.map(alertButton));
-    if (notListed) ol.append(el("li", "muted", notListed + " more in alerts.json"));
+    if (notListed) {
+      ol.append(el("li", "muted", "and " + notListed.toLocaleString("en-US")
+        + " smaller ones, not listed here (dealgraph alerts lists them all)"));
+    }
     if (!list.length) ol.append(el("li", "muted", "none"));
-    byId(countId).textContent = "(" + (list.length + notListed) + ")";
+    byId(countId).textContent = "(" + (list.length + notListed).toLocaleString("en-US") + ")";
   }
 
   fillAlerts("loops", "loop-count", data.alerts.loops, data.alerts.loops_not_listed);
@@ -292,6 +295,15 @@
     placeLabels();
   }
 
+  /** Every loop the map can show, not only the listed ones: "588 circular flows (largest
+   *  300 listed)". The alerts panel counts the same way. */
+  function loopCount() {
+    const listed = data.alerts.loops.length;
+    const all = listed + data.alerts.loops_not_listed;
+    const text = all.toLocaleString("en-US") + " circular flow" + (all === 1 ? "" : "s");
+    return listed < all ? text + " (largest " + listed + " listed)" : text;
+  }
+
   function renderSummary() {
     const shown = data.entities.filter((e) => !isHidden(e)).length;
     const date = data.dates[state.asOf];
@@ -300,7 +312,7 @@
     const parts = [
       shown + " entities",
       state.visible.size + " deals in force (" + data.deals.length + " at some date)",
-      data.alerts.loops.length + " circular flows",
+      loopCount(),
     ];
     if (asOf) parts.push("as of " + asOf + (last && !data.as_of ? " (latest deal)" : ""));
     byId("summary").textContent = parts.join(" · ");
