@@ -447,18 +447,14 @@ class DealGraph:
         return frame(self.timeline_rows(start, max_length, min_amount, limit, **flow))
 
     # -- graph and map -----------------------------------------------------------------
-    def to_networkx(self, **flow) -> nx.MultiDiGraph:
-        """One node per entity, one edge per deal in force (key: the deal id), from
-        `from_entity` to `to_entity`. Attributes are str, int, float or bool only (aliases
-        joined with "; ", unknown values left out), so GraphML and GEXF writers take it."""
-        graph = nx.MultiDiGraph()
-        for record in self.dataset.entity_records():
-            graph.add_node(record["id"], **_scalars(record))
-        for record in _records(self._in_force(self._flow(**flow))):
-            attributes = _scalars(record)
-            graph.add_edge(record["from_entity"], record["to_entity"], key=record["id"],
-                           **attributes)  # fmt: skip
-        return graph
+    def to_networkx(self, **filters) -> nx.MultiDiGraph:
+        """The graph `dealgraph export --format graphml` writes (`exports.network`): one node
+        per entity, one edge per deal in force (key: the deal id) from payer to payee, with
+        loop counts and HHI as attributes. Attributes are str, int, float or bool only
+        (aliases joined with ";", unknown values left out), so GraphML and GEXF take it."""
+        from dealgraph.exports.network import money_graph
+
+        return money_graph(self.analysis(**filters))
 
     def map(
         self, focus: str | None = None, hops: int = 1, layout: str = "spring", **filters
@@ -545,27 +541,6 @@ def _size_note(name: str, found) -> str:
         if (f := found.size.get(field))
     ]
     return f"{name}: " + ("; ".join(known) if known else "no company figures in the data set")
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    frame = frame.reset_index(drop=True)
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
-def _scalars(record: dict) -> dict:
-    """Attributes GraphML and GEXF accept: lists and tuples joined, None and NaN left out."""
-    kept = {}
-    for key, value in record.items():
-        if key == "id" or value is None:
-            continue
-        if isinstance(value, list | tuple):
-            value = "; ".join(str(v) for v in value)
-        elif hasattr(value, "item"):  # numpy scalars
-            value = value.item()
-        elif not isinstance(value, str | int | float | bool):
-            value = str(value)
-        kept[key] = value
-    return kept
 
 
 @dataclass(frozen=True)
