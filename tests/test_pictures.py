@@ -190,7 +190,7 @@ def test_the_picture_command_writes_what_the_issue_asks(tmp_path):
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"Wrote {wheel}"
+    assert done.stdout == "" and done.stderr.strip() == f"Wrote {wheel}"  # a summary: stderr
     text = svg_text(wheel)
     names = load_dataset().entity_name
     assert all(names(e) in text for row in rows for e in row["entities"])
@@ -207,7 +207,14 @@ def test_the_picture_command_writes_what_the_issue_asks(tmp_path):
         (["-o", "x.png"], "Error: give one of --wheel or --loop ID"),
         (["--wheel", "--loop", "loop-1", "-o", "x.png"], "Error: give one of --wheel or --loop ID"),
         (["--loop", "loop-1", "--focus", "openai", "-o", "x.png"], "Error: --focus draws a wheel"),
-        (["--wheel", "-o", "x.pdf"], "Error: -o 'x.pdf': the name must end in .svg or .png"),
+        (
+            ["--wheel", "-o", "x.pdf"],
+            "Error: -o x.pdf: this command writes .png, .svg files, not .pdf",
+        ),
+        (
+            ["--wheel", "-o", "x.png", "--format", "svg"],
+            "Error: -o 'x.png': the name must end in .svg",
+        ),
         (["--loop", "loop-nope", "-o", "x.png"], "Error: unknown loop 'loop-nope' for --loop"),
         (["--wheel", "--focus", "Open AI", "-o", "x.png"], "Error: --focus: 'Open AI': no entity"),
     ],
