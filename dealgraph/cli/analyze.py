@@ -3,9 +3,10 @@ a summary.
 
 The alerts go to disk as the loop search finds them and the summary and map keep only what
 they show, so memory stays flat however many loops there are (`analysis_files`). The
-folder is filled in a temporary one and moved in whole, its manifest last (`output_set`);
-with --neo4j the loops and concentration figures are written back to the graph too (every
-loop, so that analysis is held in memory).
+folder (`-o`) is filled in a temporary one and moved in whole, its manifest last
+(`output_set`); with --neo4j the loops and concentration figures are written back to the
+graph too (every loop, so that analysis is held in memory). The summary goes to stdout: text
+(silenced by --quiet) or, with --format json, the same figures as data.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from dealgraph.cli.analysis_files import ALERT_FILES, write_alert_files
 from dealgraph.cli.findings import ALERT_COLUMNS
 from dealgraph.cli.neo4j_options import neo4j_selected, write_findings
 from dealgraph.cli.options import (
+    UserError,
+    alert_kinds_option,
     data_options,
     filter_options,
     open_graph,
-    print_out,
     to_json,
     user_errors,
     warn_if_cut,
 )
+from dealgraph.cli.output import REPORT, Output, names_a_file_format, output_options
 from dealgraph.cli.significance import analyze_lines
 from dealgraph.output_set import MANIFEST, output_set
 from dealgraph.queries.findings.alerts import SEVERITIES, format_usd
@@ -37,13 +40,16 @@ from dealgraph.result_rows import entity_names, loop_path
 @click.command("analyze")
 @data_options
 @filter_options
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dealgraph-out"),
-    show_default=True,
-    help="Folder for alerts.jsonl, alerts.json, alerts.csv, map.html and significance.json, "
-    "and manifest.json, written last.",
+@alert_kinds_option
+@output_options(
+    REPORT,
+    output_names=("-o", "--output", "--out"),
+    output_type=click.Path(file_okay=False, path_type=Path),
+    default_output=Path("dealgraph-out"),
+    output_help="Folder for alerts.jsonl, alerts.json, alerts.csv, map.html and "
+    "significance.json, and manifest.json, written last.",
+    format_help="The summary on stdout: text (the default) or json.",
+    resolve=False,
 )
 @click.option(
     "--samples",
@@ -56,15 +62,19 @@ from dealgraph.result_rows import entity_names, loop_path
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
               help="Seed of the shuffles.")  # fmt: skip
 @user_errors
-def analyze_command(data, out: Path, **filters) -> None:
+def analyze_command(data, fmt, output: Path, quiet, **filters) -> None:
     """The main job: find loops and concentration, write alerts and the map, summarise."""
+    if names_a_file_format(output):
+        raise UserError(f"Error: -o {output}: analyze writes a folder (alerts.jsonl, alerts.json, "
+                        f"alerts.csv, map.html), not {output.suffix} files")  # fmt: skip
+    told = Output(fmt or "text", None, quiet)  # the summary; `output` is the folder
     graph = open_graph(data)
     filters["compare_firm"] = True  # the summary sets the largest findings under firm amounts
     run = graph.analysis_stream(**filters)  # in flat memory: the alerts go to disk as found
     files = (*ALERT_FILES, "map.html")
     if filters.get("samples"):
         files += ("significance.json",)
-    with output_set(out, files) as staging:
+    with told.spinner("Analysing"), output_set(output, files) as staging:
         write_alert_files(run.alerts(), staging, ALERT_COLUMNS)
         warn_if_cut(run.analysis)
         tested = run.analysis.significance
@@ -74,16 +84,36 @@ def analyze_command(data, out: Path, **filters) -> None:
             found = to_json(significance_dict(tested), indent=True) + "\n"
             write_atomically(staging / "significance.json", found)
         run.map().save(staging / "map.html")
-    print_out(summary(run, out))
-    ctx = click.get_current_context()
-    if neo4j_selected(ctx):  # loops and figures into the graph: every loop, so kept in memory
-        print_out(write_findings(graph.analysis(**filters)))
+    note = None
+    if neo4j_selected(click.get_current_context()):  # every loop into the graph: kept in memory
+        note = write_findings(graph.analysis(**filters))
+    if told.format == "json":
+        told.write(to_json(summary_data(run, output, files), indent=True) + "\n")
+    elif not quiet:
+        told.write(summary(run, output) + "\n" + (note + "\n" if note else ""))
+
+
+def summary_data(run: StreamedAnalysis, out: Path, files: tuple[str, ...]) -> dict:
+    """The summary's figures as data (`analyze --format json`)."""
+    analysis = run.analysis
+    return {
+        "entities": len(analysis.dataset.entities),
+        "deals": len(analysis.dataset.deals),
+        "deals_in_force": len(analysis.deals),
+        "money_flows": len(analysis.hops),
+        "loops": run.loops,
+        "loop_search_cut": analysis.loops.truncated,
+        "alerts": {s: run.severities[s] for s in reversed(SEVERITIES)},
+        "files": [str(out / name) for name in (*files, MANIFEST)],
+    }
 
 
 def summary(run: StreamedAnalysis, out: Path) -> str:
     analysis = run.analysis
     counts = {s: run.severities[s] for s in reversed(SEVERITIES)}
     cut = " (search cut at --limit)" if analysis.loops.truncated else ""
+    if "loops" not in analysis.options.alert_kinds:
+        cut = " (not searched: --alert-kinds)"
     names = entity_names(analysis.dataset)
     lines = [
         f"{len(analysis.dataset.entities)} entities, {len(analysis.deals)} deals in force "

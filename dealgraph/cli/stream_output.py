@@ -8,7 +8,6 @@ SIGTERM, or at the next write to that file after a SIGKILL (see `atomic_files`).
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import IO
@@ -18,6 +17,7 @@ import orjson
 
 from dealgraph.api import DealGraph
 from dealgraph.atomic_files import atomic_output, checkpoint
+from dealgraph.cli.output import Output
 from dealgraph.queries.findings.alerts import SEVERITIES
 from dealgraph.queries.findings.analysis import StreamReport
 
@@ -27,17 +27,17 @@ FLUSH_EVERY = 0.2  # seconds: lines found more slowly go out at least this often
 _JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS  # as `options.to_json`
 
 
-def write_alerts_jsonl(graph: DealGraph, filters: dict, output: Path | None) -> str | None:
+def write_alerts_jsonl(graph: DealGraph, filters: dict, output: Output) -> str | None:
     """Stream every alert of `graph.alert_stream(**filters)` as one JSON line; return the
     highest severity seen (or None). Lines go out in batches (`BATCH` alerts, or what
     came within `FLUSH_EVERY`), each flushed: a reader sees the first loops while the
     search goes on."""
     report = StreamReport()
     worst = -1
-    show_progress = sys.stderr.isatty()
+    show_progress = output.shows_progress
     last = written = time.monotonic()
     pending: list[bytes] = []
-    with atomic_output(output or Path("-"), binary=True) as out:  # stdout, a device or FIFO
+    with atomic_output(output.path or Path("-"), binary=True) as out:  # stdout, device, FIFO
         for alert in graph.alert_stream(report, **filters):
             pending.append(orjson.dumps(alert, option=_JSON))
             checkpoint()  # a test may stop the stream here (atomic_files)

@@ -1,8 +1,9 @@
 """One function per alert kind, over inputs worked out once (`AlertInputs`).
 
 `loop_alerts` yields as the search finds loops (memory flat in their number); the others
-return lists (one alert per entity, pair or route at most). `ALERT_KINDS` names them, so a
-caller can compute the kinds it wants and skip the rest.
+return lists (one alert per entity, pair or route at most). `Options.alert_kinds` names the
+kinds to compute (`ALERT_KINDS`, what `--alert-kinds` takes); each function returns nothing
+for a kind left out, and without loops no loop is searched.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ from dealgraph.queries.significance.robustness import firm_pairs
 if TYPE_CHECKING:
     from dealgraph.queries.findings.analysis import Options
 
-ALERT_KINDS = ("circular_flow", "concentration", "vendor_financing", "stress")
+# What `--alert-kinds` names; their alerts are circular_flow, concentration,
+# vendor_financing and stress.
+ALERT_KINDS = ("loops", "concentration", "vendor-financing", "stress")
 
 
 @dataclass
@@ -81,7 +84,10 @@ class AlertInputs:
 
     @cached_property
     def concentration(self) -> list[Concentration]:
-        """Every perspective asked for; customers and suppliers read the same hops."""
+        """Every perspective asked for (none when concentration alerts are not); customers
+        and suppliers read the same hops."""
+        if "concentration" not in self.options.alert_kinds:
+            return []
         by_kinds: dict[frozenset[str], dict] = {}
         found = []
         for perspective in self.options.perspectives:
@@ -107,6 +113,8 @@ def loop_alerts(inputs: AlertInputs, report: StreamReport | None = None) -> Iter
     searched (those outside `max_span_days` searched but not yielded)."""
     report = report if report is not None else StreamReport()
     options = inputs.options
+    if "loops" not in options.alert_kinds:
+        return
     build = inputs.loop_builder()
     searched = searched_hops(inputs.hop_map, options.min_amount)
     found = iter_loop_entities(searched, options.max_length)
@@ -120,6 +128,8 @@ def loop_alerts(inputs: AlertInputs, report: StreamReport | None = None) -> Iter
 
 def concentration_alerts(inputs: AlertInputs) -> list[Alert]:
     """`concentration`, weighed against revenue where it is known."""
+    if "concentration" not in inputs.options.alert_kinds:
+        return []
     revenue, source_of, names = inputs.revenue, inputs.source_of, inputs.names
     found = (concentration_alert(c, source_of, names, revenue.get(c.entity))
              for c in inputs.concentration)  # fmt: skip
@@ -129,6 +139,8 @@ def concentration_alerts(inputs: AlertInputs) -> list[Alert]:
 def vendor_financing_alerts(inputs: AlertInputs) -> list[Alert]:
     """`vendor_financing` where at least `min_amount` can come back."""
     least = inputs.options.min_amount
+    if "vendor-financing" not in inputs.options.alert_kinds:
+        return []
     return [
         vendor_financing_alert(v, inputs.source_of, inputs.names)
         for v in vendor_financing(inputs.deals)
@@ -139,6 +151,8 @@ def vendor_financing_alerts(inputs: AlertInputs) -> list[Alert]:
 def stress_alerts(inputs: AlertInputs) -> list[Alert]:
     """`stress`: each entity's full default that would start a cascade losing at least
     `min_amount` (run only for those whose outflows could distress someone)."""
+    if "stress" not in inputs.options.alert_kinds:
+        return []
     network = StressNetwork(inputs.hop_map, entity_sizes(inputs.hop_map, inputs.revenue))
     least = inputs.options.min_amount or 0.0
     alerts = []

@@ -17,6 +17,7 @@ import pandas as pd
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.dependence.concentration import PERSPECTIVES, Concentration
 from dealgraph.queries.findings.alert_kinds import (
+    ALERT_KINDS,
     AlertInputs,
     StreamReport,
     loop_alerts,
@@ -41,7 +42,15 @@ from dealgraph.queries.significance.robustness import (
 if TYPE_CHECKING:
     from dealgraph.queries.significance.loop_significance import Significance
 
-__all__ = ["Analysis", "AnalysisStream", "Options", "StreamReport", "analyze", "stream_alerts"]
+__all__ = [
+    "ALERT_KINDS",
+    "Analysis",
+    "AnalysisStream",
+    "Options",
+    "StreamReport",
+    "analyze",
+    "stream_alerts",
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class Options:
     significance_samples: int = 0  # degree-preserving shuffles to test the loops against
     seed: int = 0  # of the shuffles
     compare_firm: bool = False  # also set the largest findings under firm amounts beside
+    alert_kinds: frozenset[str] = frozenset(ALERT_KINDS)  # the alerts to compute
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,9 @@ class Analysis:
 
 def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
     inputs = AlertInputs(dataset, options)
-    search = find_loops(inputs.hop_map, options.max_length, options.min_amount, options.limit)
+    search = LoopSearch([], False, options.limit, options.max_length)
+    if "loops" in options.alert_kinds:  # without loops, no loop is searched
+        search = find_loops(inputs.hop_map, options.max_length, options.min_amount, options.limit)
     build = inputs.loop_builder()
     loops, alerts = [], []
     for loop in search.loops:
