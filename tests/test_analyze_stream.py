@@ -26,6 +26,7 @@ from dealgraph.cli.findings import ALERT_COLUMNS
 from dealgraph.cli.options import render
 from dealgraph.queries.findings.alerts import SEVERITIES, stable_id
 from dealgraph.spill_sort import SpillSort
+from dealgraph.viz import map as map_module
 
 
 def dense_data(make_data, seed: int, size: int = 8):
@@ -67,6 +68,7 @@ def test_analyze_streams_every_loop_once_and_sorts_like_the_whole_list(
     make_data, tmp_path, monkeypatch, seed
 ):
     monkeypatch.setattr(spill_sort, "RUN_SIZE", 37)  # several runs to merge
+    monkeypatch.setattr(map_module, "MAX_ALERTS_LISTED", 7)  # the map lists a few of many
     folder, out = dense_data(make_data, seed), tmp_path / "out"
     args = ["--data", str(folder), "--max-length", "5", "--min-amount", "0"]
     result = CliRunner().invoke(main, ["analyze", *args, "--out", str(out)])
@@ -88,6 +90,9 @@ def test_analyze_streams_every_loop_once_and_sorts_like_the_whole_list(
     assert json.loads((out / "alerts.json").read_text()) == sorted(streamed, key=sort_key)
     table = list(csv.DictReader(io.StringIO((out / "alerts.csv").read_text())))
     assert [r["id"] for r in table] == [r["id"] for r in sorted(streamed, key=sort_key)]
+    # the map, its loops picked as they went by, is the one drawn from the whole analysis
+    whole = load(folder).map(compare_firm=True, max_length=5, min_amount=0)
+    assert (out / "map.html").read_text() == whole.html
 
     # the summary: counts, and the five largest loops of a full sort
     assert f"{len(loops)} loops, {len(streamed)} alerts" in result.output
