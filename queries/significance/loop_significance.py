@@ -25,6 +25,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from threadpoolctl import threadpool_limits
 
 from dealgraph.queries.flows.circularity import circularity
 from dealgraph.queries.flows.flow import Hop
@@ -123,21 +126,22 @@ def edge_list(hop_map: Mapping[tuple[str, str], Hop]) -> tuple[EdgeList, list[st
     return EdgeList(len(names), src, dst, amount), names
 
 
-DENSE_CYCLING_MAX = 1_500  # entities; above, `circularity` (components, modelled hubs)
+DENSE_CYCLING_MAX = 1_500  # entities in one component; above, `circularity` (modelled hubs)
 
 
 def cycling(graph: EdgeList) -> tuple[float, float]:
     """Finn's cycling index and the money it counts as cycled (sum_i c_i T_i).
 
-    Up to `DENSE_CYCLING_MAX` entities, one dense inverse of I - Q for the whole graph: its
-    diagonal equals that of each strong component's own inverse (the matrix is block
-    triangular in component order), so this is `circularity`'s answer at a fraction of its
-    cost per sample. A closed component (no leak, I - Q singular) goes to `circularity`.
+    One dense inverse of I - Q per strongly connected component of up to
+    `DENSE_CYCLING_MAX` entities: the matrix is block triangular in component order, so
+    the diagonal of its inverse is that of the blocks' own inverses (an entity on no cycle
+    has 1 there and cycles nothing). That is `circularity`'s answer at a fraction of its
+    cost per sample. A larger component, or a closed one (no leak, I - Q singular), goes to
+    `circularity`.
     """
-    if 0 < graph.n <= DENSE_CYCLING_MAX:
-        found = _dense_cycling(graph)
-        if found is not None:
-            return found
+    found = _dense_cycling(graph) if graph.n else None
+    if found is not None:
+        return found
     hop_map = {
         (str(u), str(v)): Hop(str(u), str(v), w, (f"{u}>{v}",), ("other",))
         for u, v, w in zip(
@@ -152,22 +156,32 @@ def cycling(graph: EdgeList) -> tuple[float, float]:
 
 
 def _dense_cycling(graph: EdgeList) -> tuple[float, float] | None:
-    n = graph.n
-    flows = np.zeros((n, n))
-    np.add.at(flows, (graph.src, graph.dst), graph.amount)
-    through = np.maximum(flows.sum(axis=1), flows.sum(axis=0))
+    n, paid = graph.n, graph.amount > 0
+    flows = sp.csr_matrix((graph.amount[paid], (graph.src[paid], graph.dst[paid])), shape=(n, n))
+    through = np.maximum(
+        np.asarray(flows.sum(axis=1)).ravel(), np.asarray(flows.sum(axis=0)).ravel()
+    )
     if through.sum() <= 0:
         return 0.0, 0.0
-    share = np.divide(flows, through[:, None], out=np.zeros_like(flows), where=through[:, None] > 0)
-    leontief = np.eye(n) - share
-    try:
-        inverse = np.linalg.inv(leontief)
-    except np.linalg.LinAlgError:
-        return None
-    if not np.allclose(leontief @ inverse, np.eye(n), atol=1e-8):
-        return None  # (nearly) singular: a component that leaks nothing
-    diagonal = np.diag(inverse)
-    cycled = float(((diagonal - 1) / diagonal * through).sum())
+    _, label = connected_components(flows, directed=True, connection="strong")
+    members = np.argsort(label, kind="stable")
+    bounds = np.flatnonzero(np.diff(label[members])) + 1
+    share = sp.diags(np.divide(1.0, through, out=np.zeros(n), where=through > 0)) @ flows
+    cycled = 0.0
+    for block in np.split(members, bounds):
+        if len(block) < 2:
+            continue
+        if len(block) > DENSE_CYCLING_MAX:
+            return None
+        leontief = np.eye(len(block)) - share[block][:, block].toarray()
+        try:
+            inverse = np.linalg.inv(leontief)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.allclose(leontief @ inverse, np.eye(len(block)), atol=1e-8):
+            return None  # (nearly) singular: a component that leaks nothing
+        diagonal = np.diag(inverse)
+        cycled += float(((diagonal - 1) / diagonal * through[block]).sum())
     return cycled / float(through.sum()), cycled
 
 
@@ -188,11 +202,16 @@ def measure(graph: EdgeList, max_length: int) -> _Figures:
 
 
 def _run_chain(args) -> list[_Figures]:
+    """One chain's samples, measured. The processes are the parallelism: BLAS threads on
+    top of them would only fight over the same cores (and its small inverses gain nothing)."""
     graph, samples, seed_sequence, max_length, keep_reciprocity, shuffle_amounts = args
-    return [
-        measure(sample, max_length)
-        for sample in null_graphs(graph, samples, seed_sequence, keep_reciprocity, shuffle_amounts)
-    ]
+    with threadpool_limits(1, user_api="blas"):
+        return [
+            measure(sample, max_length)
+            for sample in null_graphs(
+                graph, samples, seed_sequence, keep_reciprocity, shuffle_amounts
+            )
+        ]
 
 
 def significance(
