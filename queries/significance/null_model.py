@@ -31,8 +31,10 @@ from scipy.sparse.csgraph import connected_components
 BURN_IN = 10  # attempted swaps per edge before the first sample
 SPACING = 2  # attempted swaps per edge between two samples
 CHAIN = 100  # samples per chain
+DENSE_TRACE_MAX = 400  # nodes on cycles; above, the trace counts use sparse products
 DENSE_REACH_MAX = 1_000  # nodes on cycles; above, the counter's pruning is sparse (`_Reach`)
 REACH_MAX_PAIRS = 4_000_000  # above, the counter prunes its search less (`_Reach`)
+PATHS_MAX = 2_000_000  # paths grown at once by the counter; more are split in halves
 
 
 @dataclass(frozen=True)
@@ -184,45 +186,76 @@ def count_cycles(graph: EdgeList, max_length: int) -> tuple[np.ndarray, np.ndarr
     """Count the simple cycles of 2..`max_length` nodes without listing them.
 
     Returns counts by length (index = length) and each node's number of cycles through it.
-    Up to length 4 from traces of powers of the adjacency matrix (`trace_counts`); longer,
+    Up to length 5 from traces of powers of the adjacency matrix (`trace_counts`); longer,
     by extending all paths at once (`path_counts`).
     """
-    if max_length <= 4:
+    if max_length <= 5:
         return trace_counts(graph, max_length)
     return path_counts(graph, max_length)
 
 
 def trace_counts(graph: EdgeList, max_length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cycles of 2..4 nodes from closed walks, with A the adjacency matrix (no self-loops),
-    M = A * A^T its two-way pairs and m_i = sum_j M_ij:
-    - through i, length 2: m_i; length 3: (A^3)_ii, every closed 3-walk is a triangle;
+    """Cycles of 2..5 nodes from closed walks, with A the adjacency matrix (no self-loops),
+    M = A * A^T its two-way pairs, m_i = sum_j M_ij and, entrywise, X o Y:
+    - through i, length 2: m_i; length 3: t_i = (A^3)_ii, every closed 3-walk is a triangle;
     - length 4: (A^4)_ii less the closed 4-walks from i that are not simple, namely
       i>j>i>k>i (j != k: m_i(m_i - 1)), i>j>k>j>i (k != i: (Mm)_i - m_i) and i>j>i>j>i
       (m_i): (A^4)_ii - m_i^2 - (Mm)_i + m_i;
+    - length 5: a closed 5-walk that is not simple is a two-way pair x<>y and a triangle
+      x>p>q>x joined at x, the word x y x p q read from one of its five places: from x
+      (2 m_i t_i: pair first or triangle first), from y ((M t)_i), from p or from q (the
+      pairs at the triangle's next or previous node: ((A o (A^2)^T) m)_i and
+      ((A^2 o A^T) m)_i). When y is p or q the pair lies on a triangle edge u<>v and the
+      word is read twice, as x y x p q and as y x p q x: add it back once, twice at u
+      and v, once at the third node w (row sums of 2 M o (A^2)^T + 2 A^2 o M + (AM) o A^T);
     - a cycle of length k passes through k nodes, so the count is the sum over i over k.
-    Only sparse products: (A^k)_ii is the row sum of A^a * (A^b)^T for a + b = k.
+    (A^k)_ii is the row sum of A^a o (A^b)^T for a + b = k. Only edges inside strongly
+    connected components count; up to `DENSE_TRACE_MAX` nodes on them the products are
+    dense, beyond sparse.
+    `path_counts` counts the same by search; the tests hold the two together.
     """
 
-    n = graph.n
     by_length = np.zeros(max_length + 1, dtype=np.int64)
-    through = np.zeros(n, dtype=np.int64)
-    if n == 0 or max_length < 2:
+    through = np.zeros(graph.n, dtype=np.int64)
+    # small graphs as they are; larger ones cut to the edges that can be on a cycle
+    src, dst = (graph.src, graph.dst) if graph.n <= DENSE_TRACE_MAX else _cyclic_edges(graph)
+    if len(src) == 0 or max_length < 2:
         return by_length, through
-    ones = np.ones(len(graph.src), dtype=np.int64)
-    a = sp.csr_matrix((ones, (graph.src, graph.dst)), shape=(n, n))
-    mutual = a.multiply(a.T).tocsr()
-    m = np.asarray(mutual.sum(axis=1)).ravel().astype(np.int64)
+    nodes, local = np.unique(np.concatenate([src, dst]), return_inverse=True)
+    k = len(nodes)
+    if k <= DENSE_TRACE_MAX:  # small: dense products cost less than sparse bookkeeping
+        a = np.zeros((k, k))
+        a[local[: len(src)], local[len(src) :]] = 1
+        both = np.multiply
+    else:
+        ones = np.ones(len(src), dtype=np.int64)
+        a = sp.csr_matrix((ones, (local[: len(src)], local[len(src) :])), shape=(k, k))
+        both = sp.csr_matrix.multiply
+    mutual = both(a, a.T)
+    m = _row_sums(mutual)
     per_length = {2: m}
     if max_length >= 3:
         a2 = a @ a
-        per_length[3] = np.asarray(a2.multiply(a.T).sum(axis=1)).ravel().astype(np.int64)
+        per_length[3] = _row_sums(both(a2, a.T))
     if max_length >= 4:
-        walks = np.asarray(a2.multiply(a2.T).sum(axis=1)).ravel().astype(np.int64)
+        walks = _row_sums(both(a2, a2.T))
         per_length[4] = walks - m * m - mutual @ m + m
+    if max_length >= 5:
+        t, a3 = per_length[3], a2 @ a
+        walks = _row_sums(both(a2, a3.T))
+        twice = 2 * _row_sums(both(mutual, a2.T)) + 2 * _row_sums(both(a2, mutual))
+        twice += _row_sums(both(a @ mutual, a.T))
+        pairs_on_triangles = both(a, a2.T) @ m + both(a2, a.T) @ m
+        per_length[5] = walks - 2 * m * t - mutual @ t - pairs_on_triangles + twice
     for length, counts in per_length.items():
-        through += counts
+        counts = np.rint(counts).astype(np.int64)
+        through[nodes] += counts
         by_length[length] = counts.sum() // length
     return by_length, through
+
+
+def _row_sums(matrix) -> np.ndarray:
+    return np.rint(np.asarray(matrix.sum(axis=1)).ravel()).astype(np.int64)
 
 
 def path_counts(
@@ -230,6 +263,7 @@ def path_counts(
     max_length: int,
     dense_max: int = DENSE_REACH_MAX,
     max_pairs: int = REACH_MAX_PAIRS,
+    paths_max: int = PATHS_MAX,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Count cycles by growing every simple path at once, one node per round, as arrays.
 
@@ -237,8 +271,9 @@ def path_counts(
     counted once, from s, when the path's last node has an edge back to s. Only edges inside
     a strongly connected component can be on a cycle (nodes are renumbered among their
     ends, in the same order); a path is extended to w only if w can get back to s in the
-    steps left (`_Reach`). Each round is a few numpy operations on all the paths of one
-    length, not a Python loop per path.
+    steps left (`_Reach`). Each round is a few numpy operations on a set of paths of one
+    length, not a Python loop per path; a set that would grow past `paths_max` is split in
+    two first, so memory stays bounded however dense the graph.
     """
     by_length = np.zeros(max_length + 1, dtype=np.int64)
     through = np.zeros(graph.n, dtype=np.int64)
@@ -251,16 +286,20 @@ def path_counts(
     src, dst = src[order], dst[order]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=k))])
     reach = _Reach(src, dst, k, max_length - 1, dense_max, max_pairs)
-    paths = np.unique(src)[:, None]
-    for size in range(1, max_length + 1):
-        start, last = paths[:, 0], paths[:, -1]
+    stack = [np.unique(src)[:, None]]  # sets of paths of one length, done depth first
+    while stack:
+        paths = stack.pop()
+        size, start, last = paths.shape[1], paths[:, 0], paths[:, -1]
+        first, count = indptr[last], indptr[last + 1] - indptr[last]
+        if size < max_length and count.sum() > paths_max and len(paths) > 1:
+            stack += np.array_split(paths, 2)
+            continue
         if size >= 2:
             closed = reach.within(1, last, start)
-            by_length[size] = int(closed.sum())
+            by_length[size] += int(closed.sum())
             through[nodes] += np.bincount(paths[closed].ravel(), minlength=k)
         if size == max_length or len(paths) == 0:
-            break
-        first, count = indptr[last], indptr[last + 1] - indptr[last]
+            continue
         row = np.repeat(np.arange(len(paths)), count)
         nxt = dst[first[row] + np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)]
         keep = nxt > start[row]
@@ -269,7 +308,7 @@ def path_counts(
         row, nxt = row[keep], nxt[keep]
         # nxt is node size + 1 of at most max_length: max_length - size steps from home
         home = reach.within(max_length - size, nxt, start[row])
-        paths = np.column_stack([paths[row[home]], nxt[home]])
+        stack.append(np.column_stack([paths[row[home]], nxt[home]]))
     return by_length, through
 
 
