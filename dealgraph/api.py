@@ -221,17 +221,23 @@ class DealGraph:
         kinds: list[str] | None = None,
         include_rumored: bool | None = None,
         amounts: str | None = None,
-        samples: int = 0,
+        samples: int | None = 0,
         seed: int = 0,
         compare_firm: bool | None = None,
     ) -> Options:
         """The analysis these filters ask for: every loop question takes these keywords.
 
         `amounts`: `headline` or `firm`; `samples`: test the loops against that many
-        degree-preserving shuffles; `compare_firm` (by default when `samples` is given): set
-        the largest findings under firm amounts beside the headline."""
+        degree-preserving shuffles (None: as many as `analyze` runs for the graph's size,
+        `default_samples`); `compare_firm` (by default when `samples` is given): set the
+        largest findings under firm amounts beside the headline."""
+        flow = self._flow(as_of, kinds, include_rumored, amounts)
+        if samples is None:
+            from dealgraph.queries.significance.loop_significance import default_samples
+
+            samples = default_samples(len(hops(self._in_force(flow))))
         return Options(
-            flow=self._flow(as_of, kinds, include_rumored, amounts),
+            flow=flow,
             max_length=max_length,
             min_amount=_amount(min_amount),
             limit=limit,

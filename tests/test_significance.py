@@ -83,13 +83,13 @@ def test_the_chain_is_mixed_after_its_burn_in():
 
 
 def test_counting_agrees_with_the_loop_search():
-    # Two counters (traces of matrix powers up to length 4, growing paths beyond) against
+    # Two counters (traces of matrix powers up to length 5, growing paths beyond) against
     # `find_loops`, which lists the loops one by one, on random graphs of rising density.
     for seed in range(15):
         hop_map = random_hops(seed, n=14, p=0.2 + 0.02 * seed)
         graph, names = edge_list(hop_map)
         by_length, through = path_counts(graph, 6)
-        for short in (2, 3, 4):  # the trace counts, against the paths
+        for short in (2, 3, 4, 5):  # the trace counts, against the paths
             traced = trace_counts(graph, short)
             grown = path_counts(graph, short)
             assert traced[0].tolist() == grown[0].tolist()
@@ -109,14 +109,16 @@ def test_counting_agrees_with_the_loop_search():
     ]
 
 
-def test_the_sparse_pruning_counts_what_the_dense_one_does():
+def test_sparse_pruning_and_batches_count_what_the_dense_search_does():
     # Above `dense_max` nodes the search prunes by sorted keys, and stops building levels
-    # past `max_pairs` (50: after the first); neither may change a count.
+    # past `max_pairs` (50: after the first); past `paths_max` paths it works in batches.
+    # None of these may change a count.
     graphs = [edge_list(random_hops(seed, n=30, p=0.15))[0] for seed in range(5)]
     dense = [path_counts(graph, 6) for graph in graphs]
-    for limit in (10**9, 50):
+    for options in ({"max_pairs": 10**9}, {"max_pairs": 50}, {"paths_max": 10}):
         for graph, (by_length, through) in zip(graphs, dense, strict=True):
-            found = path_counts(graph, 6, dense_max=0, max_pairs=limit)
+            found = path_counts(graph, 6, dense_max=0 if "max_pairs" in options else 1000,
+                                **options)  # fmt: skip
             assert found[0].tolist() == by_length.tolist()
             assert found[1].tolist() == through.tolist()
 

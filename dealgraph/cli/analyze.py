@@ -13,7 +13,7 @@ import click
 
 from dealgraph.api import DealGraph
 from dealgraph.atomic_files import write_atomically
-from dealgraph.cli.findings import ALERT_COLUMNS
+from dealgraph.cli.findings import ALERT_COLUMNS, alert_csv_rows
 from dealgraph.cli.neo4j_options import write_findings
 from dealgraph.cli.options import (
     data_options,
@@ -25,7 +25,7 @@ from dealgraph.cli.options import (
     user_errors,
     warn_if_cut,
 )
-from dealgraph.cli.significance import analyze_lines
+from dealgraph.cli.significance import analyze_lines, shuffle_options
 from dealgraph.output_set import MANIFEST, output_set
 from dealgraph.queries.findings.alerts import SEVERITIES
 from dealgraph.result_rows import entity_names
@@ -42,16 +42,7 @@ from dealgraph.result_rows import entity_names
     help="Folder for alerts.json, alerts.csv, map.html and significance.json, and "
     "manifest.json, written last.",
 )
-@click.option(
-    "--samples",
-    type=click.IntRange(0),
-    default=0,
-    show_default=True,
-    help="Degree-preserving shuffles to test the loops against (0: no test; 1,000 take about "
-    "a minute on the bundled data and give p-values to three decimals).",
-)
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
-              help="Seed of the shuffles.")  # fmt: skip
+@shuffle_options(by_size=True)
 @user_errors
 def analyze_command(data, out: Path, **filters) -> None:
     """The main job: find loops and concentration, write alerts and the map, summarise."""
@@ -72,7 +63,7 @@ def analyze_command(data, out: Path, **filters) -> None:
             write_atomically(staging / "significance.json", found)
         write_atomically(
             staging / "alerts.csv",
-            render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS),
+            render(alert_csv_rows(rows), "csv", ALERT_COLUMNS),
         )
         graph.map(**filters).save(staging / "map.html")
     print_out(summary(graph, filters, out))
@@ -96,7 +87,7 @@ def summary(graph: DealGraph, filters: dict, out: Path) -> str:
     lines += ["", "Most concentrated:"]
     conc = [a for a in analysis.alerts if a.kind == "concentration"][:5]
     lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
-    lines += analyze_lines(analysis, entity_names(analysis.dataset))
+    lines += analyze_lines(analysis, entity_names(analysis.dataset), filters.get("samples"))
     tested = f", {out / 'significance.json'}" if analysis.significance is not None else ""
     lines += [
         "",

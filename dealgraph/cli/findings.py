@@ -24,6 +24,7 @@ from dealgraph.cli.options import (
     user_errors,
     warn_if_cut,
 )
+from dealgraph.cli.significance import shuffle_options
 from dealgraph.cli.stream_output import write_alerts_jsonl
 from dealgraph.loaders.previous_alerts import read_alerts
 from dealgraph.queries.dependence.concentration import PERSPECTIVES
@@ -39,6 +40,7 @@ ALERT_COLUMNS = [
     "deal_ids",
     "sources",
     "summary",
+    "p_value",  # against degree-preserving shuffles, where they ran (--samples)
 ]
 SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".txt": "table"}
 
@@ -82,11 +84,20 @@ def concentration(data, fmt, perspective, entity, **filters) -> None:
     emit(rows, fmt, ["name", "perspective", "total", "hhi", "top", "top_share"])
 
 
+def alert_csv_rows(rows, columns=ALERT_COLUMNS) -> list[dict]:
+    """Alert rows flat for CSV: the columns, `p_value` lifted from the details."""
+    return [
+        {k: (r.get("details") or {}).get(k) if k == "p_value" else r[k] for k in columns}
+        for r in rows
+    ]
+
+
 @click.command("alerts")
 @data_options
 @filter_options
 @span_option
 @format_option
+@shuffle_options(by_size=False)
 @click.option(
     "-o",
     "--output",
@@ -126,7 +137,7 @@ def alerts(data, fmt, output, fail_on, since, **filters) -> None:
     if since is not None:
         rows, columns = compare_alerts(rows, read_alerts(since)), [*ALERT_COLUMNS, "change"]
     if fmt == "csv":
-        fmt, rows = "csv", [{k: r[k] for k in columns} for r in rows]
+        fmt, rows = "csv", alert_csv_rows(rows, columns)
     table = ["severity", *(["change"] if since else []), "kind", "summary", "id"]
     emit(rows, fmt, table, output)
     if failed:

@@ -74,6 +74,34 @@ def significance_command(
     emit(significance_rows(found, names), fmt, TABLE_COLUMNS)
 
 
+def shuffle_options(by_size: bool):
+    """`--samples` and `--seed` for the commands that can test their loops (`analyze`,
+    `alerts`): with `by_size` the default is `analyze`'s, by the graph's size."""
+    from dealgraph.queries.significance.loop_significance import ANALYZE_SAMPLES
+
+    (small, many), (large, few) = ANALYZE_SAMPLES
+    default = (
+        f"by default {many:,} up to {small:,} money flows, {few:,} up to {large:,}, none beyond"
+        if by_size
+        else "by default none"
+    )
+    samples = click.option(
+        "--samples",
+        type=click.IntRange(0),
+        default=None if by_size else 0,
+        help="Degree-preserving shuffles to test the loops against, giving each loop alert the "
+        f"p-value of its length and each entity alert the entity's (0: no test; {default}).",
+    )
+    seed = click.option(
+        "--seed",
+        type=click.IntRange(0),
+        default=0,
+        show_default=True,
+        help="Seed of the shuffles: the same seed gives the same output.",
+    )
+    return lambda command: samples(seed(command))
+
+
 def _progress(samples: int):
     def show(done: int) -> None:
         click.echo(f"\r{done:,} of {samples:,} shuffles", nl=done >= samples, err=True)
@@ -81,14 +109,19 @@ def _progress(samples: int):
     return show
 
 
-def analyze_lines(analysis, names: dict[str, str]) -> list[str]:
-    """What `analyze` adds to its summary: the significance line and how the largest loops
-    and the most concentrated entities move from headline to firm amounts."""
+def analyze_lines(analysis, names: dict[str, str], asked: int | None = None) -> list[str]:
+    """What `analyze` adds to its summary: the significance line (or why there is none:
+    `asked` is the --samples given, None when left to the graph's size) and how the
+    largest loops and the most concentrated entities move from headline to firm amounts."""
     from dealgraph.queries.findings.alerts import format_usd
+    from dealgraph.queries.significance.loop_significance import ANALYZE_SAMPLES
 
     lines = []
     if analysis.significance is not None:
         lines += ["", f"Against chance: {analysis.significance.summary()}"]
+    elif asked is None:
+        lines += ["", f"Against chance: not tested by default above {ANALYZE_SAMPLES[-1][0]:,} "
+                  "money flows (--samples N, or `dealgraph significance`)"]  # fmt: skip
     moved = analysis.firm
     if moved is not None:
         lines += ["", moved.summary() + ":"]

@@ -95,14 +95,8 @@ def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
     to_alert = LoopAlerts(source_of, names, _firm_pairs(deals, options))
     alerts = [to_alert(loop, profiles[loop.entities]) for loop in search.loops]
     alerts += _other_alerts(dataset, deals, hop_map, found, options, names, source_of)
-    tested = None
-    if options.significance_samples:
-        from dealgraph.queries.significance.loop_significance import (
-            significance,  # scipy: only when asked
-        )
-
-        tested = significance(hop_map, options.significance_samples, options.seed,
-                              min(options.max_length, 5))  # fmt: skip
+    tested = _significance(hop_map, options)
+    if tested is not None:
         alerts = with_p_values(alerts, tested)
     firm = None
     if options.compare_firm and options.flow.amounts == "headline":
@@ -110,6 +104,16 @@ def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
     return Analysis(
         dataset, options, deals, hop_map, search, found, sort_alerts(alerts), tested, firm
     )
+
+
+def _significance(hop_map: dict[tuple[str, str], Hop], options: Options) -> Significance | None:
+    """The loops against `options.significance_samples` shuffles (None when 0)."""
+    if not options.significance_samples:
+        return None
+    from dealgraph.queries.significance.loop_significance import significance
+
+    return significance(hop_map, options.significance_samples, options.seed,
+                        min(options.max_length, 5))  # fmt: skip
 
 
 def _firm_pairs(deals: pd.DataFrame, options: Options) -> frozenset[tuple[str, str]] | None:
@@ -138,6 +142,8 @@ def stream_alerts(
     terms = DealTerms(dataset.deals)
     names, source_of = _names(dataset), source_urls(dataset.deals)
     to_alert = LoopAlerts(source_of, names, _firm_pairs(deals, options))
+    tested = _significance(hop_map, options)  # before the stream: loop alerts carry p-values
+    marked = (lambda alerts: with_p_values(alerts, tested)) if tested else (lambda alerts: alerts)
     found_loops = iter_loops(hop_map, options.max_length, options.min_amount)
     for searched, loop in enumerate(found_loops):
         if searched == options.limit:
@@ -146,9 +152,10 @@ def stream_alerts(
         profile = loop_profile(loop, terms)
         if options.max_span_days is None or profile.span_days <= options.max_span_days:
             report.loops += 1
-            yield to_alert(loop, profile)
+            yield from marked([to_alert(loop, profile)])
     found = _concentration(deals, options)
-    yield from sort_alerts(_other_alerts(dataset, deals, hop_map, found, options, names, source_of))
+    others = _other_alerts(dataset, deals, hop_map, found, options, names, source_of)
+    yield from sort_alerts(marked(others))
 
 
 def _names(dataset: DataSet) -> dict[str, str]:
