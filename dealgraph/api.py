@@ -376,12 +376,19 @@ class DealGraph:
         flow_filter = self._flow(**flow)
         revenue = latest(self.financials, "revenue_usd", flow_filter.as_of)
         result = stress(hops(self._in_force(flow_filter)), given, revenue, threshold)
-        note = (
+        notes = [
             f"{len(result.hits) - len(given)} entities hit, {len(result.distressed)} distressed "
             f"in {result.rounds} rounds; {format_usd(result.loss_usd)} lost by the others; "
             f"DebtRank {result.debtrank:.3f} (threshold {threshold:g})"
-        )
-        return Rows(result_rows.stress_rows(result, self._names()), [note], result)
+        ]
+        if flow_filter.amounts == "headline":  # how much of it rests on ceilings
+            firm_hops = hops(self._in_force(replace(flow_filter, amounts="firm")))
+            firm = stress(firm_hops, given, revenue, threshold)
+            notes.append(
+                f"Firm money only: {len(firm.distressed)} distressed, "
+                f"{format_usd(firm.loss_usd)} lost by the others, DebtRank {firm.debtrank:.3f}"
+            )
+        return Rows(result_rows.stress_rows(result, self._names()), notes, result)
 
     def stress(self, shocks: dict[str, float], threshold: float | None = None, **flow):
         """What breaks if these entities stop paying these fractions of their outflows."""

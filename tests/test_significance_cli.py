@@ -122,3 +122,41 @@ def test_alerts_carry_p_values_in_every_format(loop_data):
     assert all("p_value" not in r["details"] for r in untested)
     assert {r["p_value"] for r in csv.DictReader(io.StringIO(run(
         "alerts", "--data", loop_data, "--format", "csv").stdout))} == {""}  # fmt: skip
+
+
+def test_stress_sets_the_same_default_under_firm_amounts():
+    from dealgraph.queries.dependence.figures import latest
+    from dealgraph.queries.findings.alerts import format_usd
+    from dealgraph.queries.risk.stress import stress
+
+    data = load_dataset()
+    revenue = latest(data.financials, "revenue_usd", None)
+    by_basis = {
+        basis: stress(
+            hops(deals_in_force(data.deals, FlowFilter(amounts=basis))), {"amazon": 1.0}, revenue
+        )  # fmt: skip
+        for basis in ("headline", "firm")
+    }
+    assert by_basis["firm"].loss_usd < by_basis["headline"].loss_usd  # ceilings carry most
+    firm = by_basis["firm"]
+    note = (f"Firm money only: {len(firm.distressed)} distressed, {format_usd(firm.loss_usd)} "
+            f"lost by the others, DebtRank {firm.debtrank:.3f}")  # fmt: skip
+    assert note in run("stress", "--shock", "amazon", "--format", "json").stderr
+    assert (
+        "Firm money only"
+        not in run("stress", "--shock", "amazon", "--amounts", "firm", "--format", "json").stderr
+    )
+
+
+def test_analyze_moves_the_worst_defaults_from_headline_to_firm(tmp_path):
+    from dealgraph.queries.findings.alerts import format_usd
+    from dealgraph.queries.significance.robustness import worst_defaults
+
+    output = run("analyze", "--samples", "0", "--out", tmp_path / "out").output
+    shifts = worst_defaults(load_dataset(), FlowFilter())
+    assert shifts and shifts == tuple(sorted(shifts, key=lambda s: -s.headline.loss_usd))
+    names = dict(zip(load_dataset().entities["id"], load_dataset().entities["name"], strict=True))
+    for shift in shifts:
+        line = (f"  if {names[shift.entity]} defaults: {format_usd(shift.headline.loss_usd)} "
+                f"lost, {len(shift.headline.distressed)} distressed -> ")  # fmt: skip
+        assert line in output

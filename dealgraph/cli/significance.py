@@ -136,4 +136,13 @@ def analyze_lines(analysis, names: dict[str, str], asked: int | None = None) -> 
                 f"{shift.headline_top_share:.0%} of {format_usd(shift.headline_total_usd)} -> "
                 f"{firm} of {format_usd(shift.firm_total_usd)}"
             )
+        for shift in moved.defaults[:5]:
+            lost = shift.headline
+            firm = shift.firm
+            after = ("pays nothing firm" if firm is None else
+                     f"{format_usd(firm.loss_usd)}, {len(firm.distressed)} distressed")  # fmt: skip
+            lines.append(
+                f"  if {names.get(shift.entity, shift.entity)} defaults: "
+                f"{format_usd(lost.loss_usd)} lost, {len(lost.distressed)} distressed -> {after}"
+            )
     return lines
