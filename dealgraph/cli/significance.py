@@ -18,6 +18,13 @@ from dealgraph.cli.options import (
 from dealgraph.cli.risk import flow_options
 from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
 
+seed_option = click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Seed of the shuffles: the same seed gives the same output.",
+)
 TABLE_COLUMNS = ["scope", "name", "observed", "null_mean", "null_sd", "z", "p_value", "q_value"]
 
 
@@ -33,8 +40,7 @@ TABLE_COLUMNS = ["scope", "name", "observed", "null_mean", "null_sd", "z", "p_va
 )
 @click.option("--samples", type=click.IntRange(1), default=1_000, show_default=True,
               help="Degree-preserving shuffles to compare with.")  # fmt: skip
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
-              help="Seed of the shuffles: the same seed gives the same output.")  # fmt: skip
+@seed_option
 @click.option(
     "--keep-reciprocity",
     is_flag=True,
@@ -92,14 +98,7 @@ def shuffle_options(by_size: bool):
         help="Degree-preserving shuffles to test the loops against, giving each loop alert the "
         f"p-value of its length and each entity alert the entity's (0: no test; {default}).",
     )
-    seed = click.option(
-        "--seed",
-        type=click.IntRange(0),
-        default=0,
-        show_default=True,
-        help="Seed of the shuffles: the same seed gives the same output.",
-    )
-    return lambda command: samples(seed(command))
+    return lambda command: samples(seed_option(command))
 
 
 def _progress(samples: int):
