@@ -264,29 +264,27 @@ FIGURES = ("revenue_usd", "capex_usd", "operating_cash_flow_usd", "cash_usd", "t
 # compiled (dealgraph/data/NOTES.md, "Company figures"). The list may only shrink: a company
 # that reaches five deals must come with its figures.
 FIGURE_GAPS = {
-    "alphabet": {"capex_usd", "cash_usd"},
+    "alphabet": {"capex_usd"},
     "amazon": {"cash_usd", "total_debt_usd"},
-    "amd": {"capex_usd", "cash_usd", "total_debt_usd"},
-    "applied-digital": {"capex_usd", "operating_cash_flow_usd"},
+    "amd": {"capex_usd", "cash_usd"},
     "blackstone": {"revenue_usd", "cash_usd", "total_debt_usd"},
     "blue-owl": {"revenue_usd", "cash_usd", "total_debt_usd"},
     "broadcom": {"cash_usd"},
     "cipher-mining": {"capex_usd", "cash_usd", "total_debt_usd"},
-    "cisco": {"capex_usd", "cash_usd"},
+    "cisco": {"capex_usd"},
     "coreweave": {"capex_usd", "operating_cash_flow_usd"},
     "goldman-sachs": {"revenue_usd", "cash_usd", "total_debt_usd"},
-    "intel": {"capex_usd", "total_debt_usd"},
+    "intel": {"capex_usd"},
     "iren": {"capex_usd", "operating_cash_flow_usd", "cash_usd", "total_debt_usd"},
-    "microsoft": {"total_debt_usd"},
     "nebius": {"operating_cash_flow_usd", "total_debt_usd"},
     "nvidia": {"capex_usd", "operating_cash_flow_usd", "cash_usd", "total_debt_usd"},
     "oracle": {"capex_usd", "operating_cash_flow_usd", "cash_usd", "total_debt_usd"},
     "salesforce": {"capex_usd", "cash_usd", "total_debt_usd"},
     "samsung": {"cash_usd", "total_debt_usd"},
     "terawulf": {"capex_usd", "operating_cash_flow_usd", "cash_usd", "total_debt_usd"},
-    "apollo": {"no figures"},
-    "macquarie": {"no figures"},
-    "softbank": {"no figures"},
+    "apollo": {"revenue_usd", "cash_usd", "latest year FY2024", "market cap with its date"},
+    "macquarie": {"revenue_usd", "cash_usd", "total_debt_usd"},
+    "softbank": {"revenue_usd", "cash_usd", "total_debt_usd"},
 }
 
 
