@@ -12,9 +12,10 @@ per entity) it prints one row per graph:
 - filter: moving the date slider to the middle date, until the new view is drawn.
 `--uncapped N` also measures an N-entity graph with the limits lifted, to show what they
 save (`dealgraph.viz.map.MAX_ENTITIES` and `MAX_DEALS`).
-`--against REF` also opens each page with the page script (viz/assets/map.js) of a git
-revision, same data, same run, alternating five times, and prints the median drawn+idle
-time of both and their ratio: on a busy machine absolute times move, the ratio less.
+`--against REF` also opens each page with the page script and styles (viz/assets/map.js,
+map.css) of a git revision, same data, same run, alternating `--rounds` times, and prints
+the median drawn+idle time of both, their ratio (on a busy machine absolute times move, the
+ratio less) and where this page spends the time (the script's performance marks).
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ LOOP_LIMIT = 2_000
 
 SHOWN = """[network.body.data.nodes.get({filter: n => !n.hidden}).length,
   network.body.data.edges.get({filter: e => !e.hidden}).length]"""
-DRAWN_AND_IDLE = """() => new Promise(resolve => {
+DRAWN_AND_IDLE = """() => new Promise((resolve, reject) => {
+  const given = performance.now() + 60000;  // a page that never draws fails, not hangs
   const wait = () => document.documentElement.dataset.ready === 'true'
     ? requestIdleCallback(() => resolve(performance.now()), {timeout: 60000})
-    : setTimeout(wait, 5);
+    : performance.now() > given ? reject(new Error('not drawn in 60 s')) : setTimeout(wait, 5);
   wait();
 })"""
 REDRAW = """() => {
@@ -61,6 +63,10 @@ REDRAW = """() => {
   times.sort((a, b) => a - b);
   return times[4];
 }"""
+# The page's own marks (viz/assets/map.js): its script starts, the first view and labels are
+# chosen, the data sets are built, vis-network is made, its first drawing starts and ends.
+STEPS = ("script", "first-view", "data-sets", "network", "drawing", "drawn")
+MARKS = "performance.getEntriesByType('mark').map(e => [e.name, e.startTime])"
 FILTER = """() => new Promise(resolve => {
   const slider = document.getElementById('as-of');
   const start = performance.now();
@@ -105,20 +111,29 @@ def measure(name: str, specs: list, folder: Path, browser) -> dict:
 
 
 def against(ref: str, specs: list, folder: Path, browser, rounds: int = 5) -> str:
-    """Median drawn+idle time of this page script and of `ref`'s on the same data."""
-    script = Path(map_module.__file__).parent / "assets" / "map.js"
-    old = subprocess.run(["git", "show", f"{ref}:viz/assets/map.js"], capture_output=True,
-                         text=True, check=True).stdout  # fmt: skip
-    mine = script.read_text("utf-8")
+    """Median drawn+idle time of this page and of the page with `ref`'s script and styles
+    (viz/assets/map.js and map.css) on the same data, opened alternately."""
+    assets = Path(map_module.__file__).parent / "assets"
     html = map_module.render_map(
         map_module.map_data(analyze(load_dataset(specs), Options(limit=LOOP_LIMIT)))
     )
-    # the same page with the other script inlined, and the policy's hash for it
-    baseline = html.replace(mine, old).replace(csp_hash(mine), csp_hash(old))
+    baseline = html
+    for name in ("map.js", "map.css"):
+        mine = (assets / name).read_text("utf-8")
+        old = subprocess.run(["git", "show", f"{ref}:viz/assets/{name}"], capture_output=True,
+                             text=True, check=True).stdout  # fmt: skip
+        if html.count(mine) != 1:
+            raise SystemExit(f"the page does not carry viz/assets/{name} once")
+        baseline = baseline.replace(mine, old)
+        if name == "map.js":  # the policy lets the script run by its hash; the template
+            # escapes the policy's quotes, so only the digests are swapped
+            digests = [csp_hash(text).strip("'") for text in (mine, old)]
+            baseline = baseline.replace(*digests)
     pages = {"this": folder / "against-this.html", ref: folder / "against-ref.html"}
     pages["this"].write_text(html, "utf-8")
     pages[ref].write_text(baseline, "utf-8")
     times: dict[str, list[float]] = {name: [] for name in pages}
+    marks: list[dict] = []
     for _ in range(rounds):
         for name, path in pages.items():
             page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -126,16 +141,26 @@ def against(ref: str, specs: list, folder: Path, browser, rounds: int = 5) -> st
             page.goto(path.as_uri())
             page.evaluate(DRAWN_AND_IDLE)
             times[name].append(time.perf_counter() - started)
+            if name == "this":
+                marks.append(dict(page.evaluate(MARKS)))
             page.close()
     this, base = (statistics.median(times[name]) for name in pages)
-    return f"drawn+idle: {this:.2f} s against {base:.2f} s with {ref}'s map.js ({this / base:.2f})"
+    steps = ", ".join(f"{step} {statistics.median(m[f'map:{step}'] for m in marks):.0f}"
+                      for step in STEPS)  # fmt: skip
+    return (
+        f"drawn+idle: {this:.2f} s against {base:.2f} s with {ref}'s map.js and map.css "
+        f"({this / base:.2f}, medians of {rounds});\n  this page, ms from navigation: {steps}"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[500, 2000, 10000])
     parser.add_argument("--uncapped", type=int, nargs="*", default=[])
-    parser.add_argument("--against", metavar="REF", help="Compare with this revision's map.js.")
+    parser.add_argument(
+        "--against", metavar="REF", help="Compare with this revision's map.js and map.css."
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="Pages opened for --against.")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
@@ -147,8 +172,8 @@ def main() -> int:
             data = write_dataset(folder / f"data{size}", entities=size, deals=3 * size)
             rows.append(measure(f"synthetic {size:,}", [data], folder, browser))
             if args.against:
-                compared.append(f"synthetic {size:,}: " + against(args.against, [data], folder,
-                                                                   browser))  # fmt: skip
+                figures = against(args.against, [data], folder, browser, args.rounds)
+                compared.append(f"synthetic {size:,}: {figures}")
         limits = map_module.MAX_ENTITIES, map_module.MAX_DEALS
         for size in args.uncapped:
             data = write_dataset(folder / f"data{size}", entities=size, deals=3 * size)

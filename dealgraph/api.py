@@ -30,7 +30,13 @@ from dealgraph.errors import DealgraphError
 from dealgraph.graph.entity_names import resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.loaders import BUNDLED, load_dataset
-from dealgraph.queries.findings.analysis import Analysis, Options, StreamReport, analyze
+from dealgraph.queries.findings.analysis import (
+    ALERT_KINDS,
+    Analysis,
+    Options,
+    StreamReport,
+    analyze,
+)
 from dealgraph.queries.flows.flow import (
     AMOUNT_BASES,
     FlowFilter,
@@ -93,6 +99,18 @@ def _amount(value: str | float | None) -> float | None:
         return parse_amount(value)
     except AmountError as exc:
         raise DealgraphError(f"min_amount: {exc}") from None
+
+
+def _alert_kinds(value: str | list[str] | None) -> frozenset[str]:
+    if value is None:
+        return frozenset(ALERT_KINDS)
+    names = value.split(",") if isinstance(value, str) else value
+    kinds = frozenset(name.strip() for name in names if name.strip())
+    unknown = sorted(kinds - set(ALERT_KINDS))
+    if unknown or not kinds:
+        raise DealgraphError(f"alert kinds: {', '.join(unknown) or 'none given'}: expected "
+                             f"some of {', '.join(ALERT_KINDS)}")  # fmt: skip
+    return kinds
 
 
 def _span(value: str | int | None) -> int | None:
@@ -224,13 +242,16 @@ class DealGraph:
         samples: int | None = 0,
         seed: int = 0,
         compare_firm: bool | None = None,
+        alert_kinds: str | list[str] | None = None,
     ) -> Options:
         """The analysis these filters ask for: every loop question takes these keywords.
 
         `amounts`: `headline` or `firm`; `samples`: test the loops against that many
         degree-preserving shuffles (None: as many as `analyze` runs for the graph's size,
         `default_samples`); `compare_firm` (by default when `samples` is given): set the
-        largest findings under firm amounts beside the headline."""
+        largest findings under firm amounts beside the headline; `alert_kinds`: compute
+        only these alerts (`loops`, `concentration`, `vendor-financing`, `stress`, a list or
+        a comma-separated text; without `loops` no loop is searched)."""
         flow = self._flow(as_of, kinds, include_rumored, amounts)
         if samples is None:
             from dealgraph.queries.significance.loop_significance import default_samples
@@ -245,6 +266,7 @@ class DealGraph:
             significance_samples=samples,
             seed=seed,
             compare_firm=samples > 0 if compare_firm is None else compare_firm,
+            alert_kinds=_alert_kinds(alert_kinds),
         )
 
     def significance(
@@ -438,18 +460,14 @@ class DealGraph:
         return frame(self.timeline_rows(start, max_length, min_amount, limit, **flow))
 
     # -- graph and map -----------------------------------------------------------------
-    def to_networkx(self, **flow) -> nx.MultiDiGraph:
-        """One node per entity, one edge per deal in force (key: the deal id), from
-        `from_entity` to `to_entity`. Attributes are str, int, float or bool only (aliases
-        joined with "; ", unknown values left out), so GraphML and GEXF writers take it."""
-        graph = nx.MultiDiGraph()
-        for record in self.dataset.entity_records():
-            graph.add_node(record["id"], **_scalars(record))
-        for record in _records(self._in_force(self._flow(**flow))):
-            attributes = _scalars(record)
-            graph.add_edge(record["from_entity"], record["to_entity"], key=record["id"],
-                           **attributes)  # fmt: skip
-        return graph
+    def to_networkx(self, **filters) -> nx.MultiDiGraph:
+        """The graph `dealgraph export --format graphml` writes (`exports.network`): one node
+        per entity, one edge per deal in force (key: the deal id) from payer to payee, with
+        loop counts and HHI as attributes. Attributes are str, int, float or bool only
+        (aliases joined with ";", unknown values left out), so GraphML and GEXF take it."""
+        from dealgraph.exports.network import money_graph
+
+        return money_graph(self.analysis(**filters))
 
     def map(
         self, focus: str | None = None, hops: int = 1, layout: str = "spring", **filters
@@ -536,27 +554,6 @@ def _size_note(name: str, found) -> str:
         if (f := found.size.get(field))
     ]
     return f"{name}: " + ("; ".join(known) if known else "no company figures in the data set")
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    frame = frame.reset_index(drop=True)
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
-def _scalars(record: dict) -> dict:
-    """Attributes GraphML and GEXF accept: lists and tuples joined, None and NaN left out."""
-    kept = {}
-    for key, value in record.items():
-        if key == "id" or value is None:
-            continue
-        if isinstance(value, list | tuple):
-            value = "; ".join(str(v) for v in value)
-        elif hasattr(value, "item"):  # numpy scalars
-            value = value.item()
-        elif not isinstance(value, str | int | float | bool):
-            value = str(value)
-        kept[key] = value
-    return kept
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from dealgraph.errors import OutputError
+from dealgraph.errors import ClosedOutput, OutputError
 
 _STOP_AT = os.environ.get("DEALGRAPH_TEST_STOP_AT", "")
 _checkpoints = 0
@@ -124,18 +124,23 @@ def _alive(pid: int) -> bool:
 
 
 def _failed(path: Path | str, exc: OSError) -> OutputError:
+    if isinstance(exc, BrokenPipeError):  # a FIFO or /dev/stdout whose reader left
+        return ClosedOutput(f"{path} was closed by its reader")
     return OutputError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def stdout_failed(exc: OSError) -> OutputError:
-    """An `OutputError` for a failed write to standard output. What is still buffered is
-    sent to /dev/null, so the flush at exit does not fail again with a traceback."""
+    """An `OutputError` for a failed write to standard output (`ClosedOutput` when its reader
+    closed the pipe). What is still buffered is sent to /dev/null, so the flush at exit does
+    not fail again with a traceback."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     except (OSError, ValueError):  # not a real stream (a test runner's): nothing to flush
         pass
+    if isinstance(exc, BrokenPipeError):
+        return ClosedOutput("standard output was closed by its reader")
     return OutputError(f"cannot write to standard output: {exc.strerror or exc}")
 
 

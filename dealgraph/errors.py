@@ -50,3 +50,8 @@ class StoreError(DealgraphError):
 
 class OutputError(DealgraphError):
     """An output could not be written; the message names the path (or standard output)."""
+
+
+class ClosedOutput(OutputError):
+    """Standard output's reader went away (`dealgraph alerts | head -1`): the reader has what
+    it wanted, so the CLI ends quietly, with the status a SIGPIPE gives (141), not an error."""

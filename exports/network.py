@@ -1,4 +1,5 @@
-"""The money-flow graph with its findings as plain attributes, for GraphML and GEXF.
+"""The money-flow graph with its findings as plain attributes: what GraphML and GEXF write
+and what `DealGraph.to_networkx()` returns (one builder, so the two give the same graph).
 
 Gephi and networkx's writers take only scalar attributes (str, int, float, bool), so lists are
 joined with ";" and unknown numbers are left out rather than written as NaN. Findings ride on
@@ -17,7 +18,7 @@ from dealgraph.queries.findings.analysis import Analysis
 from dealgraph.queries.flows.flow import deal_values
 
 ALIAS_SEPARATOR = ";"
-DEAL_TEXT = ("date", "kind", "status", "consideration", "amount_basis", "obligor",
+DEAL_TEXT = ("date", "kind", "status", "status_note", "consideration", "amount_basis", "obligor",
              "supersedes", "description", "source_url", "source_title", "source_date",
              "source_kind", "corroborated_by")  # fmt: skip
 DEAL_NUMBERS = ("amount_usd", "amount_low_usd", "amount_high_usd", "cash_part_usd", "term_years")

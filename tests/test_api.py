@@ -139,6 +139,19 @@ def test_networkx_graph_writes_graphml_and_gexf(bundled, tmp_path):
     assert isinstance(graph.nodes["openai"]["aliases"], str)
 
 
+def test_to_networkx_is_the_graph_the_export_writes(bundled, tmp_path):
+    """One builder: the API's graph and the GraphML export read back agree on every node,
+    edge and attribute (loop counts and HHI included), filters too."""
+    path = bundled.export(tmp_path / "g.graphml", "graphml", as_of="2025-06-30", max_length=4)
+    written = nx.read_graphml(path, force_multigraph=True)
+    graph = bundled.to_networkx(as_of="2025-06-30", max_length=4)
+    assert dict(graph.nodes(data=True)) == dict(written.nodes(data=True))
+    edges = {key: (a, b, data) for a, b, key, data in graph.edges(keys=True, data=True)}
+    assert edges == {key: (a, b, data) for a, b, key, data in written.edges(keys=True, data=True)}
+    assert len(edges) < len(bundled.to_networkx().edges)  # the date filter reached the graph
+    assert any(data.get("loop_count") for *_, data in edges.values())
+
+
 def test_map_shows_itself_in_an_iframe_and_saves(bundled, tmp_path):
     shown = bundled.map(focus="openai", hops=1)
     cell = shown._repr_html_()

@@ -265,7 +265,7 @@ FIGURES = ("revenue_usd", "capex_usd", "operating_cash_flow_usd", "cash_usd", "t
 # that reaches five deals must come with its figures.
 FIGURE_GAPS = {
     "alphabet": {"capex_usd"},
-    "amazon": {"cash_usd", "total_debt_usd"},
+    "amazon": {"total_debt_usd"},
     "amd": {"capex_usd", "cash_usd"},
     "blackstone": {"revenue_usd", "cash_usd", "total_debt_usd"},
     "blue-owl": {"revenue_usd", "cash_usd", "total_debt_usd"},

@@ -398,3 +398,14 @@ def test_layout_puts_linked_entities_closer_than_others_and_keeps_parts_apart():
     for i, (low_a, high_a) in enumerate(boxes):
         for low_b, high_b in boxes[i + 1 :]:
             assert (high_a < low_b).any() or (high_b < low_a).any()  # bounding boxes do not meet
+
+
+def test_a_long_name_is_cut_on_the_map_and_whole_in_its_record(load):
+    long = "HUMAIN / AMD / Cisco AI data-centre joint venture (Saudi Arabia, unnamed at launch)"
+    data = load([deal("d1", "jv", "b", "jv", "1B")],
+                [entity("jv", "jv", long), entity("b", "chipmaker", "B")])  # fmt: skip
+    records = {e["id"]: e for e in map_module.map_data(analyze(data))["entities"]}
+    assert records["jv"]["name"] == long
+    assert len(records["jv"]["label"]) == map_module.MAX_LABEL
+    assert long.startswith(records["jv"]["label"][:-1]) and records["jv"]["label"].endswith("…")
+    assert records["b"]["label"] == "B"

@@ -86,6 +86,14 @@ def test_the_bundled_map_draws_every_entity_and_deal_offline(map_page, bundled):
     # the header counts deals in force as `dealgraph analyze` does
     summary = page.locator("#summary").inner_text()
     assert f"{len(analysis.deals)} deals in force (" in summary
+    # every loop counted, in the header as in the panel, though only the largest are listed
+    loops = len(analysis.loops.loops)
+    assert loops > MAX_ALERTS_LISTED
+    assert f"{loops:,} circular flows (largest {MAX_ALERTS_LISTED} listed)" in summary
+    assert page.locator("#loop-count").inner_text() == f"({loops:,})"
+    more = loops - MAX_ALERTS_LISTED
+    # the text, not inner_text: the list lays out only what is scrolled into view
+    assert page.locator("#loops li.muted").text_content().startswith(f"and {more:,} smaller")
     map_page.screenshot("bundled-map")
     assert_clean(map_page)
 

@@ -15,8 +15,8 @@ from dealgraph.cli import main
     ("args", "name", "hint"),
     [
         (["alerts"], "z.parquet", "export --format parquet"),
-        (["alerts"], "z.xlsx", "writes .json, .jsonl, .csv, .txt files, not .xlsx"),
-        (["map"], "z.json", "writes .html, .htm files"),
+        (["alerts"], "z.xlsx", "writes .csv, .json, .jsonl, .ndjson, .txt files, not .xlsx"),
+        (["map"], "z.json", "writes .htm, .html files"),
         (["timeline", "--chart"], "z.svg", "writes .png files"),
     ],
 )

@@ -18,6 +18,8 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 from conftest import deal, entity
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 
 from dealgraph.cli import main
 from dealgraph.errors import DealgraphError
@@ -188,7 +190,7 @@ def test_the_picture_command_writes_what_the_issue_asks(tmp_path):
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"Wrote {wheel}"
+    assert done.stdout == "" and done.stderr.strip() == f"Wrote {wheel}"  # a summary: stderr
     text = svg_text(wheel)
     names = load_dataset().entity_name
     assert all(names(e) in text for row in rows for e in row["entities"])
@@ -205,7 +207,14 @@ def test_the_picture_command_writes_what_the_issue_asks(tmp_path):
         (["-o", "x.png"], "Error: give one of --wheel or --loop ID"),
         (["--wheel", "--loop", "loop-1", "-o", "x.png"], "Error: give one of --wheel or --loop ID"),
         (["--loop", "loop-1", "--focus", "openai", "-o", "x.png"], "Error: --focus draws a wheel"),
-        (["--wheel", "-o", "x.pdf"], "Error: -o 'x.pdf': the name must end in .svg or .png"),
+        (
+            ["--wheel", "-o", "x.pdf"],
+            "Error: -o x.pdf: this command writes .png, .svg files, not .pdf",
+        ),
+        (
+            ["--wheel", "-o", "x.png", "--format", "svg"],
+            "Error: -o 'x.png': the name must end in .svg",
+        ),
         (["--loop", "loop-nope", "-o", "x.png"], "Error: unknown loop 'loop-nope' for --loop"),
         (["--wheel", "--focus", "Open AI", "-o", "x.png"], "Error: --focus: 'Open AI': no entity"),
     ],
@@ -233,3 +242,52 @@ def test_the_api_draws_the_same_pictures(bundled, tmp_path):
     assert wheel._repr_png_().startswith(b"\x89PNG")
     with pytest.raises(DealgraphError, match="not both"):
         graph.picture(loop_id, focus="openai")
+
+
+def text_boxes(picture) -> list[tuple[str, object]]:
+    """Every visible text of the picture and its box in pixels, as the Agg renderer lays it
+    out (rotated names give the box around them)."""
+    figure = picture.figure
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    texts = figure.findobj(lambda a: isinstance(a, Text) and a.get_visible() and a.get_text())
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+
+
+def outside(box, frame) -> bool:
+    return box.x0 < frame.x0 or box.y0 < frame.y0 or box.x1 > frame.x1 or box.y1 > frame.y1
+
+
+def long_named_wheel(load):
+    """A ring of 24 entities whose names are 32 characters, the longest drawn uncut, at
+    every angle: the widest the names can reach."""
+    names = [f"{i:02d} " + "Wide Name Corporation Holdings"[:29] for i in range(24)]
+    kinds = list(SCHEMA.entity_kinds)
+    entities = [entity(f"e{i}", kinds[i % len(kinds)], name) for i, name in enumerate(names)]
+    deals = [deal(f"d{i}", f"e{i}", f"e{(i + 1) % 24}", "equity", "2B") for i in range(24)]
+    return wheel_picture(analyze(load(deals, entities)))
+
+
+def test_every_text_lies_inside_the_picture(bundled, load):
+    """Nothing is cut at the edge, and the names round the wheel stay off the title, the
+    loop list and the legend (they stay inside the wheel's own box)."""
+    largest = max(loops_of(bundled), key=lambda a: a.amount_usd or 0)
+    longest = max(loops_of(bundled), key=lambda a: (len(a.entities), a.amount_usd or 0))
+    wheels = [wheel_picture(bundled), wheel_picture(bundled, focus="openai", hops=1),
+              long_named_wheel(load)]  # fmt: skip
+    loops = [loop_picture(bundled, largest.id), loop_picture(bundled, longest.id)]
+    for picture in [*wheels, *loops]:
+        frame = picture.figure.bbox
+        boxes = text_boxes(picture)
+        assert len(boxes) >= 8
+        assert [text for text, box in boxes if outside(box, frame)] == []
+    for picture in wheels:
+        (ax,) = picture.figure.axes
+        renderer = FigureCanvasAgg(picture.figure).get_renderer()
+        wheel = ax.get_window_extent(renderer)
+        names = [t for t in ax.texts if t.get_gid() in picture.titles]
+        assert len(names) >= 24
+        assert [t.get_text() for t in names if outside(t.get_window_extent(renderer), wheel)] == []
+        # and the wheel's box overlaps no text drawn outside it
+        others = [(text, box) for text, box in text_boxes(picture)
+                  if not any(text == t.get_text() for t in ax.texts)]  # fmt: skip
+        assert [text for text, box in others if box.overlaps(wheel)] == []

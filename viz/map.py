@@ -54,6 +54,7 @@ LEGEND_AMOUNTS = (1e8, 1e9, 1e10, 1e11)
 NODE_SCALE = (1e8, 1e12, 8.0, 34.0)  # money through: $100M or less -> 8 px radius, $1T -> 34
 LAYOUTS = ("spring", "wheel")
 WHEEL_SPACING = 34.0  # pixels of ring between neighbours
+MAX_LABEL = 30  # characters of an entity's label on the map
 
 _ENTITY_FIELDS = ("id", "name", "kind", "country", "ticker", "aliases")
 _DEAL_FIELDS = (
@@ -264,6 +265,8 @@ def wheel_positions(kinds: dict[str, str], links) -> dict[str, tuple[float, floa
 def _entity_record(row: dict, position: tuple[float, float], on_wheel: tuple[float, float]) -> dict:
     aliases = list(row["aliases"])
     label = min([row["name"], *aliases[:1]], key=len)
+    if len(label) > MAX_LABEL:  # a name that runs across the map; the tooltip has it whole
+        label = label[: MAX_LABEL - 1].rstrip() + "…"
     extra = {k: _text(v) for k, v in row.items() if k not in _ENTITY_FIELDS and _text(v)}
     return {
         "id": row["id"], "name": row["name"], "label": label, "kind": row["kind"],

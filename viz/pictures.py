@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.path import Path as MplPath
@@ -40,6 +41,10 @@ from dealgraph.viz.map import edge_width, neighbourhood
 FORMATS = (".svg", ".png")
 PRINT_DPI = 300  # a newspaper column (about 4 inches) needs 1,200 px
 LOOPS_EMPHASISED = 3
+WHEEL_BOX = (0.02, 0.18, 0.96, 0.75)  # the ring and its names, in figure fractions
+DOT_RADIUS = 0.018  # of the ring's radius
+LABEL_RADIUS = 1.04  # names start just outside the ring
+MAX_LABEL_PT, MIN_LABEL_PT = 8.0, 4.5
 INK = "#1d2228"
 MUTED = "#5d6670"
 
@@ -145,10 +150,7 @@ def wheel_picture(analysis: Analysis, *, focus: str | None = None, hops: int = 1
 
     figure = Figure(figsize=(11, 12.6))
     picture = Picture(figure)
-    ax = figure.add_axes((0.02, 0.175, 0.96, 0.77))
-    ax.set_xlim(-1.55, 1.55)
-    ax.set_ylim(-1.55, 1.55)
-    ax.set_aspect("equal")
+    ax = figure.add_axes(WHEEL_BOX)
     ax.axis("off")
     emphasised = {(h["from"], h["to"]) for a in loops for h in a.details["hops"]}
     for a, b, kind, value in flows.itertuples(index=False, name=None):
@@ -157,19 +159,23 @@ def wheel_picture(analysis: Analysis, *, focus: str | None = None, hops: int = 1
                                 _width(value), alpha=0.55))  # fmt: skip
     for a, b in sorted(emphasised):
         ax.add_patch(_chord(angle[a], angle[b], INK, 2.2, alpha=0.95, zorder=3))
-    _ring(picture, ax, order, angle, kinds, entities, loops)
+    labels = _ring(picture, ax, order, angle, kinds, entities, loops)
+    _fit_ring(ax, labels, len(order))
     figure.text(0.5, 0.975, title, ha="center", va="top", fontsize=16, weight="bold",
                 color=INK, parse_math=False)  # fmt: skip
     figure.text(0.5, 0.948, "Arrows run from payer to payee, coloured by deal kind, wider for "
                 "more money; the largest loops are dark.", ha="center", va="top", fontsize=9,
                 color=MUTED, parse_math=False)  # fmt: skip
     _wheel_legend(figure, flows, kinds)
-    lines = [f"{i}. {format_usd(a.amount_usd)} can go round: "
-             + " → ".join(analysis.dataset.entity_name(e) for e in (*a.entities, a.entities[0]))
+    lines = [textwrap.fill(f"{i}. {format_usd(a.amount_usd)} can go round: " + " → ".join(
+                 analysis.dataset.entity_name(e) for e in (*a.entities, a.entities[0])),
+                 84, subsequent_indent="    ")
              for i, a in enumerate(loops, 1)]  # fmt: skip
-    if lines:
-        figure.text(0.04, 0.165, "Largest loops\n" + "\n".join(lines), ha="left", va="top",
-                    fontsize=8.5, color=INK, linespacing=1.5, parse_math=False)  # fmt: skip
+    if lines:  # left of the legend: 84 characters of 8.5 pt take about half the width
+        figure.text(0.04, 0.165, "Largest loops", ha="left", va="top", fontsize=8.5,
+                    weight="bold", color=INK, parse_math=False)  # fmt: skip
+        figure.text(0.04, 0.148, "\n".join(lines), ha="left", va="top", fontsize=8.5,
+                    color=INK, linespacing=1.5, parse_math=False)  # fmt: skip
     sources = deals["source_url"].fillna("").replace("", np.nan).dropna().nunique()
     _caption(figure, Caption(_as_of(analysis), int(sources)), 0.015)
     return picture
@@ -209,22 +215,69 @@ def _chord(a: float, b: float, color: str, width: float, alpha: float, zorder: i
                            zorder=zorder, shrinkA=0, shrinkB=0)  # fmt: skip
 
 
-def _ring(picture: Picture, ax, order, angle, kinds, entities, loops) -> None:
-    """Dots on the ring in their kind's colour, names outside, loop entities in bold."""
+def _ring(picture: Picture, ax, order, angle, kinds, entities, loops) -> list:
+    """Dots on the ring in their kind's colour, names outside, loop entities in bold;
+    returns the names' Text artists (their size is set by `_fit_ring`)."""
     in_loops = {e for a in loops for e in a.entities}
-    size = 7.5 if len(order) <= 60 else 6 if len(order) <= 130 else 4.5
+    labels = []
     for entity in order:
         theta = angle[entity]
         x, y = math.cos(theta), math.sin(theta)
-        ax.add_patch(Circle((x, y), 0.018, facecolor=SCHEMA.entity_kinds[kinds[entity]].color,
+        ax.add_patch(Circle((x, y), DOT_RADIUS, facecolor=SCHEMA.entity_kinds[kinds[entity]].color,
                             edgecolor=INK, linewidth=0.4, zorder=4))  # fmt: skip
         degrees = math.degrees(theta) % 360
         flip = 90 < degrees < 270
         name = entities.at[entity, "name"]
-        picture.label(ax, 1.04 * x, 1.04 * y, _short(name, entities.at[entity, "aliases"]), name,
-                      rotation=degrees - 180 if flip else degrees, rotation_mode="anchor",
-                      ha="right" if flip else "left", va="center", fontsize=size, color=INK,
-                      weight="bold" if entity in in_loops else "normal")  # fmt: skip
+        labels.append(picture.label(
+            ax, LABEL_RADIUS * x, LABEL_RADIUS * y, _short(name, entities.at[entity, "aliases"]),
+            name, rotation=degrees - 180 if flip else degrees, rotation_mode="anchor",
+            ha="right" if flip else "left", va="center", fontsize=MAX_LABEL_PT, color=INK,
+            weight="bold" if entity in in_loops else "normal",
+        ))  # fmt: skip
+    return labels
+
+
+def _fit_ring(ax, labels: list, count: int) -> None:
+    """Size the names and scale the ring so that every name lies inside the axes.
+
+    A name keeps its size in points whatever the axes' limits and turns about its anchor
+    on the ring, so how far it reaches beyond the anchor is measured once; the largest
+    scale (pixels per unit of ring radius) at which no name crosses the axes' edge follows.
+    The names' size is then what the ring's spacing allows (neighbours' names must not
+    touch), from MAX_LABEL_PT down to MIN_LABEL_PT, and the ring is fitted again for it.
+    """
+    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    box = ax.get_window_extent(renderer)
+    half = np.array([box.width, box.height]) / 2
+    rooms = half - 2 * ax.figure.dpi / 72  # 2 pt to spare
+
+    def fit() -> float:
+        ax.set_xlim(-1, 1)
+        ax.set_ylim(-1, 1)
+        scale = min(rooms) / (1 + DOT_RADIUS)  # the dots alone
+        for text in labels:
+            anchor = ax.transData.transform(text.get_position())
+            reach = text.get_window_extent(renderer)
+            lows = np.array([reach.x0, reach.y0]) - anchor  # how far it reaches, in pixels
+            highs = np.array([reach.x1, reach.y1]) - anchor
+            for where, low, high, room in zip(text.get_position(), lows, highs, rooms,
+                                              strict=True):  # fmt: skip
+                if where > 1e-9:  # the anchor is where * scale pixels from the centre
+                    scale = min(scale, (room - high) / where)
+                elif where < -1e-9:
+                    scale = min(scale, (room + low) / -where)
+        ax.set_xlim(-half[0] / scale, half[0] / scale)
+        ax.set_ylim(-half[1] / scale, half[1] / scale)
+        return scale
+
+    for _ in range(3):
+        spacing = 2 * math.pi * LABEL_RADIUS * fit() / max(count, 1) * 72 / ax.figure.dpi
+        size = min(MAX_LABEL_PT, max(MIN_LABEL_PT, spacing / 1.3))
+        if all(text.get_fontsize() == size for text in labels):
+            return
+        for text in labels:
+            text.set_fontsize(size)
+    fit()
 
 
 def _short(name: str, aliases, width: int = 32) -> str:
@@ -241,15 +294,18 @@ def _wheel_legend(figure: Figure, flows: pd.DataFrame, kinds: dict[str, str]) ->
     keys = (
         ("Entities", "●", [(k, v.color) for k, v in SCHEMA.entity_kinds.items()
                            if k in set(kinds.values())]),
-        ("Arrows", "━", [(k, v.color) for k, v in SCHEMA.deal_kinds.items()
+        ("Arrows", "▬", [(k, v.color) for k, v in SCHEMA.deal_kinds.items()
                          if k in set(flows["kind"])]),
     )  # fmt: skip
     for x, (heading, mark, entries) in zip((0.6, 0.8), keys, strict=True):
         figure.text(x, 0.15, heading, fontsize=8.5, weight="bold", color=INK, parse_math=False)
         for i, (kind, color) in enumerate(entries):
             column, row = divmod(i, 6)
-            figure.text(x + column * 0.095, 0.13 - row * 0.015, f"{mark} {kind.replace('_', ' ')}",
-                        fontsize=8, color=color, parse_math=False)  # fmt: skip
+            left, y = x + column * 0.095, 0.13 - row * 0.015
+            # the mark in the kind's colour, the name in ink: pale colours are no text colour
+            figure.text(left, y, mark, fontsize=8, color=color, parse_math=False)
+            figure.text(left + 0.014, y, kind.replace("_", " "), fontsize=8, color=INK,
+                        parse_math=False)  # fmt: skip
 
 
 # ---- one loop -----------------------------------------------------------------------------
@@ -266,9 +322,8 @@ def loop_picture(analysis: Analysis, loop_id: str) -> Picture:
     deals = analysis.dataset.deals
     names = [analysis.dataset.entity_name(e) for e in alert.entities]
     title = textwrap.wrap(" → ".join([*names, names[0]]), 62)
-    sources = [textwrap.wrap(f"{i}. {s}", 120, subsequent_indent="    ", break_long_words=True,
-                             break_on_hyphens=False)
-               for i, s in enumerate(_loop_sources(deals, alert.deal_ids), 1)]  # fmt: skip
+    found = _loop_sources(deals, alert.deal_ids)
+    sources = [_source_lines(i, head, url) for i, (head, url) in enumerate(found, 1)]
     source_lines = sum(len(s) for s in sources) or 1
     bands = [0.3 + 0.26 * len(title), 0.3, 5.6, 0.35 + 0.13 * source_lines, 0.35]
     height = sum(bands)
@@ -363,8 +418,9 @@ def _loop_hop(ax, start, end, hop: dict, deals: pd.DataFrame, length: int) -> No
                   "linewidth": 0.6})  # fmt: skip
 
 
-def _loop_sources(deals: pd.DataFrame, deal_ids) -> list[str]:
-    """Each distinct source of the loop's deals, once: its title, publisher date and URL."""
+def _loop_sources(deals: pd.DataFrame, deal_ids) -> list[tuple[str, str]]:
+    """Each distinct source of the loop's deals, once: its title and publisher date, and
+    its URL."""
     seen: dict[str, str] = {}
     for row in deals.loc[list(deal_ids)].sort_values(["date", "id"]).itertuples():
         url = str(row.source_url or "").strip()
@@ -372,9 +428,19 @@ def _loop_sources(deals: pd.DataFrame, deal_ids) -> list[str]:
             continue
         title = str(row.source_title or "").strip()
         date = str(row.source_date or "").strip()
-        head = " · ".join(p for p in (title, date) if p and p != "nan")
-        seen[url] = f"{head}. {url}" if head else url
-    return list(seen.values())
+        seen[url] = " · ".join(p for p in (title, date) if p and p != "nan")
+    return [(head, url) for url, head in seen.items()]
+
+
+def _source_lines(number: int, head: str, url: str, width: int = 120) -> list[str]:
+    """A source as printed: its title and date wrapped at words, then its URL on lines of
+    its own, cut only where a line must end (a URL split after "ht" reads as two words)."""
+    indent = "    "
+    lines = textwrap.wrap(f"{number}. {head}", width, subsequent_indent=indent) if head else []
+    step = width - len(indent)
+    first = indent if lines else f"{number}. "
+    url_lines = [url[i : i + step] for i in range(0, len(url), step)] or [""]
+    return [*lines, first + url_lines[0], *(indent + part for part in url_lines[1:])]
 
 
 def _as_of(analysis: Analysis) -> str:

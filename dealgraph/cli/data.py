@@ -5,44 +5,45 @@ from __future__ import annotations
 import click
 
 from dealgraph.api import load
-from dealgraph.cli.options import data_options, open_graph, print_out, to_json, user_errors
+from dealgraph.cli.options import data_options, open_graph, to_json, user_errors
+from dealgraph.cli.output import REPORT, Output, output_options
+
+REPORT_HELP = "text: a readable report (the default); json: what `dealgraph data` reports."
 
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True)
+@output_options(REPORT, format_help=REPORT_HELP)
 @user_errors
-def validate(paths: tuple[str, ...]) -> None:
+def validate(paths: tuple[str, ...], out: Output) -> None:
     """Check a data set (folders or files) and print what it holds; change nothing."""
-    dataset = load(*paths).dataset
+    checked = load(*paths)
+    if out.format == "json":
+        out.write(to_json(checked.summary(), indent=True) + "\n")
+        return
+    dataset = checked.dataset
     kinds = dataset.deals["kind"].value_counts().sort_index()
-    print_out(
+    lines = [
         f"OK: {len(dataset.entities)} entities, {len(dataset.deals)} deals "
-        f"({', '.join(f'{k} {n}' for k, n in kinds.items())})"
-    )
-    for file in dataset.files:
-        print_out(f"  read {file}")
+        f"({', '.join(f'{k} {n}' for k, n in kinds.items())})",
+        *(f"  read {file}" for file in dataset.files),
+    ]
+    out.write("\n".join(lines) + "\n")
 
 
 @click.command("data")
 @data_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="A readable summary, or JSON.",
-)
+@output_options(REPORT, format_help="text: a readable summary (the default); json: its data.")
 @user_errors
-def data_command(data: tuple[str, ...], fmt: str) -> None:
+def data_command(data: tuple[str, ...], out: Output) -> None:
     """What the data set holds (the bundled one by default) and where its files are.
 
     Copy the files, add your own rows, and stack them: --data bundled --data ./mine.
     """
     summary = open_graph(data).summary()
     about = summary["about"]
-    if fmt == "json":
-        print_out(to_json(summary, indent=True))
+    if out.format == "json":
+        out.write(to_json(summary, indent=True) + "\n")
         return
     lines = []
     if about:
@@ -72,4 +73,4 @@ def data_command(data: tuple[str, ...], fmt: str) -> None:
     )
     lines.append("Files:")
     lines += [f"  {file}" for file in summary["files"]]
-    print_out("\n".join(lines))
+    out.write("\n".join(lines) + "\n")

@@ -13,17 +13,16 @@ from pathlib import Path
 import click
 
 from dealgraph.cli.options import (
+    alert_kinds_option,
     complete_entity,
     data_options,
-    emit,
     filter_options,
-    format_option,
     open_graph,
-    output_suffixes,
     span_option,
     user_errors,
     warn_if_cut,
 )
+from dealgraph.cli.output import output_options
 from dealgraph.cli.significance import shuffle_options
 from dealgraph.cli.stream_output import write_alerts_jsonl
 from dealgraph.loaders.previous_alerts import read_alerts
@@ -42,20 +41,19 @@ ALERT_COLUMNS = [
     "summary",
     "p_value",  # against degree-preserving shuffles, where they ran (--samples)
 ]
-SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".txt": "table"}
 
 
 @click.command("loops")
 @data_options
 @filter_options
 @span_option
-@format_option
+@output_options()
 @user_errors
-def loops(data, fmt, **filters) -> None:
+def loops(data, out, **filters) -> None:
     """Circular flows: money that comes back to where it started, largest first."""
     rows = open_graph(data).loop_rows(**filters)
     warn_if_cut(rows.result)
-    emit(rows, fmt, ["amount", "length", "span_days", "firmness", "path", "id"])
+    out.emit(rows, ["amount", "length", "span_days", "firmness", "path", "id"])
 
 
 @click.command("concentration")
@@ -73,15 +71,15 @@ def loops(data, fmt, **filters) -> None:
     shell_complete=complete_entity,
     help="Only this entity (id, name or alias).",
 )
-@format_option
+@output_options()
 @user_errors
-def concentration(data, fmt, perspective, entity, **filters) -> None:
+def concentration(data, out, perspective, entity, **filters) -> None:
     """Who depends on whom: each entity's customers, suppliers and funders, with HHI."""
     graph = open_graph(data)
     wanted = graph.entity(entity, "--entity") if entity else None
     rows = graph.concentration_rows(perspective, wanted, **filters)
     warn_if_cut(rows.result)
-    emit(rows, fmt, ["name", "perspective", "total", "hhi", "top", "top_share"])
+    out.emit(rows, ["name", "perspective", "total", "hhi", "top", "top_share"])
 
 
 def alert_csv_rows(rows, columns=ALERT_COLUMNS) -> list[dict]:
@@ -96,16 +94,9 @@ def alert_csv_rows(rows, columns=ALERT_COLUMNS) -> list[dict]:
 @data_options
 @filter_options
 @span_option
-@format_option
+@alert_kinds_option
+@output_options()
 @shuffle_options(by_size=False)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    callback=output_suffixes(".json", ".jsonl", ".csv", ".txt"),
-    help="Write to this file instead of stdout (a device or FIFO is written in place); "
-    "its suffix (.json, .jsonl, .csv) picks the format unless --format is given.",
-)
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -119,14 +110,12 @@ def alert_csv_rows(rows, columns=ALERT_COLUMNS) -> list[dict]:
     "and list those gone.",
 )
 @user_errors
-def alerts(data, fmt, output, fail_on, since, **filters) -> None:
+def alerts(data, out, fail_on, since, **filters) -> None:
     """Findings with severity and sources: circular flows, concentration, vendor financing
     and stress. JSON Lines stream: each loop's alert is written as the search finds it."""
     graph = open_graph(data)
-    if fmt is None and output is not None:  # the file's suffix says which format
-        fmt = SUFFIX_FORMATS.get(output.suffix.lower())
-    if fmt == "jsonl" and since is None:
-        worst = write_alerts_jsonl(graph, filters, output)
+    if out.format == "jsonl" and since is None:
+        worst = write_alerts_jsonl(graph, filters, out)
         if fail_on and worst and severity_at_least(worst, fail_on):
             sys.exit(1)
         return
@@ -136,9 +125,8 @@ def alerts(data, fmt, output, fail_on, since, **filters) -> None:
     columns = ALERT_COLUMNS
     if since is not None:
         rows, columns = compare_alerts(rows, read_alerts(since)), [*ALERT_COLUMNS, "change"]
-    if fmt == "csv":
-        fmt, rows = "csv", alert_csv_rows(rows, columns)
-    table = ["severity", *(["change"] if since else []), "kind", "summary", "id"]
-    emit(rows, fmt, table, output)
+    if out.format == "csv":
+        rows = alert_csv_rows(rows, columns)
+    out.emit(rows, ["severity", *(["change"] if since else []), "kind", "summary", "id"])
     if failed:
         sys.exit(1)

@@ -12,11 +12,12 @@ from dealgraph.cli.options import (
     data_options,
     filter_options,
     open_graph,
-    output_suffixes,
-    print_out,
     user_errors,
     warn_if_cut,
 )
+from dealgraph.cli.output import Formats, Output, output_options
+
+HTML = Formats(("html",), {".html": "html", ".htm": "html"}, "html", "html")
 
 
 def focus_options(command: Callable) -> Callable:
@@ -39,14 +40,11 @@ def focus_options(command: Callable) -> Callable:
 @data_options
 @filter_options
 @focus_options
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    default=Path("map.html"),
-    show_default=True,
-    callback=output_suffixes(".html", ".htm"),
-    help="The HTML file to write.",
+@output_options(
+    HTML,
+    default_output=Path("map.html"),
+    output_help="The HTML file to write ('-': stdout).",
+    format_help="html, the only one: the page is one file that works offline.",
 )
 @click.option(
     "--layout",
@@ -56,11 +54,11 @@ def focus_options(command: Callable) -> Callable:
     help="How the page opens: force-directed, or on a ring by kind (it can switch).",
 )
 @user_errors
-def map_command(data, output, focus, hops, layout, **filters) -> None:
+def map_command(data, out: Output, focus, hops, layout, **filters) -> None:
     """An interactive HTML map of the deals and loops, one file that works offline."""
     graph = open_graph(data)
     wanted = graph.entity(focus, "--focus") if focus is not None else None
     warn_if_cut(graph.analysis(**filters))  # kept: the map below searches no further
-    path = graph.map(wanted, hops, layout, **filters).save(output)
-    if str(path) != "-":  # `-o -`: the page went to standard output
-        print_out(f"Wrote {path}")
+    out.write(graph.map(wanted, hops, layout, **filters).html)
+    if out.path is not None:  # `-o -`: the page went to standard output
+        out.say(f"Wrote {out.path}")

@@ -7,12 +7,12 @@ library errors become one line and exit status 2 through the CLI's `user_errors`
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from dealgraph.cli.neo4j_options import connection_options, open_store
-from dealgraph.cli.options import emit, format_option, user_errors
+from dealgraph.cli.options import user_errors
+from dealgraph.cli.output import Output, output_options, quiet_option
 from dealgraph.graph.neo4j_store import BATCH, READ_TIMEOUT
 from dealgraph.loaders import BUNDLED, load_dataset
 from dealgraph.queries.cypher_catalogue import catalogue, named_query
@@ -46,9 +46,10 @@ from dealgraph.queries.cypher_catalogue import catalogue, named_query
     "server's transaction memory (see docs/neo4j.md).",
 )
 @connection_options
+@quiet_option
 @user_errors
 def load_command(
-    data: tuple[str, ...], replace: bool, batch_size: int, single_transaction: bool
+    data: tuple[str, ...], replace: bool, batch_size: int, single_transaction: bool, quiet: bool
 ) -> None:
     """Write a data set into Neo4j: validated first, then written in committed batches
     that readers see all at once, when the load completes.
@@ -63,16 +64,14 @@ def load_command(
     total += 0 if dataset.financials is None else len(dataset.financials)
     options = {"replace": replace, "batch_size": batch_size,
                "single_transaction": single_transaction}  # fmt: skip
-    if sys.stderr.isatty():
-        with click.progressbar(length=total, label="Loading", file=sys.stderr) as bar:
-            report = store.load(dataset, progress=bar.update, **options)
-    else:
-        report = store.load(dataset, **options)
+    with Output("text", None, quiet).progress(total, "Loading") as bar:
+        report = store.load(dataset, progress=bar.update, **options)
     line = f"Loaded {report.entities} entities and {report.deals} deals into Neo4j at {store.where}"
     if replace:
         line += (f"; --replace removed {report.removed_deals} deals and "
                  f"{report.removed_entities} entities not in the data set")  # fmt: skip
-    click.echo(line)
+    if not quiet:
+        click.echo(line)
 
 
 def _parse_params(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
@@ -89,7 +88,7 @@ def _parse_params(ctx: click.Context, param: click.Parameter, values: tuple[str,
     return params
 
 
-def _list_catalogue(fmt: str | None) -> None:
+def _list_catalogue(out: Output) -> None:
     rows = [
         {"name": q.name,
          "params": " ".join(p.name if p.required else f"[{p.name}={json.dumps(p.default)}]"
@@ -97,7 +96,7 @@ def _list_catalogue(fmt: str | None) -> None:
          "answers": q.answers}
         for q in catalogue().values()
     ]  # fmt: skip
-    emit(rows, fmt, ["name", "params", "answers"])
+    out.emit(rows, ["name", "params", "answers"])
 
 
 @click.command("cypher")
@@ -132,10 +131,10 @@ def _list_catalogue(fmt: str | None) -> None:
     help=f"Stop the query after this long (default {READ_TIMEOUT:g} s for a read, no limit "
     "with --write).",
 )
-@format_option
+@output_options()
 @connection_options
 @user_errors
-def cypher_command(query, params, name, list_, write, timeout, fmt) -> None:
+def cypher_command(query, params, name, list_, write, timeout, out) -> None:
     """Run Cypher against the graph in Neo4j and print the rows.
 
     Read-only unless --write: only reads of the graph run (no LOAD CSV, no administration
@@ -149,14 +148,14 @@ def cypher_command(query, params, name, list_, write, timeout, fmt) -> None:
     if list_:
         if query or name:
             raise click.UsageError("--list takes no query and no --name")
-        return _list_catalogue(fmt)
+        return _list_catalogue(out)
     if bool(query) == bool(name):
         raise click.UsageError('give a QUERY ("MATCH ... RETURN ...") or --name NAME, not both')
     if name:
         named = named_query(name)
         query, params = named.text, named.bind(params)
     result = open_store().run(query, params, write=write, timeout=timeout)
-    emit(result.rows, fmt, result.keys)
+    out.emit(result.rows, result.keys)
     if result.counters:
         changes = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counters.items())
-        click.echo(f"Changed: {changes}", err=True)
+        out.say(f"Changed: {changes}")

@@ -1,6 +1,6 @@
-"""What every command shares, the one module a command imports from: its options, how it
-opens the data set (a `DealGraph`), how it prints rows, and how errors the user can fix
-become one line on stderr with exit status 2.
+"""What every command shares: its options, how it opens the data set (a `DealGraph`), how
+it renders rows, and how errors the user can fix become one line on stderr with exit
+status 2. The output options (`--format`, `-o`, `--quiet`) are in `output`.
 
 Options parse and check their values here (click callbacks), so a bad `--as-of` or
 `--min-amount` stops before any data is read.
@@ -23,22 +23,21 @@ import functools
 import math
 import re
 import shutil
-import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import click
 import orjson
 
 from dealgraph.api import DealGraph
-from dealgraph.atomic_files import stdout_failed, write_atomically, written_in_place
+from dealgraph.atomic_files import stdout_failed
 from dealgraph.cli.neo4j_options import neo4j_dataset, neo4j_options
-from dealgraph.errors import DataError, DealgraphError
+from dealgraph.errors import ClosedOutput, DataError, DealgraphError
 from dealgraph.graph.entity_names import entity_choices
 from dealgraph.graph.entity_names import resolve_entity as resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import BUNDLED, load_dataset
+from dealgraph.queries.findings.analysis import ALERT_KINDS
 from dealgraph.queries.flows.flow import AMOUNT_BASES
 from dealgraph.queries.flows.loop_profile import parse_span
 from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
@@ -60,6 +59,8 @@ def user_errors(command: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except ClosedOutput:  # not the user's to fix: the CLI group ends quietly
+            raise
         except DataError as exc:
             lines = [str(p) for p in exc.problems]
             if len(lines) > 1:
@@ -173,6 +174,26 @@ def filter_options(command: Callable) -> Callable:
     return command
 
 
+def alert_kinds_option(command: Callable) -> Callable:
+    """`--alert-kinds loops,concentration,...`: the alerts to compute; the others are not."""
+
+    def parse(ctx: click.Context, param: click.Parameter, value: str | None):
+        if value is None:
+            return None
+        kinds = [k.strip() for k in value.split(",") if k.strip()]
+        unknown = sorted(set(kinds) - set(ALERT_KINDS)) or ([] if kinds else ["none given"])
+        if unknown:
+            raise UserError(f"Error: --alert-kinds: {', '.join(unknown)}: expected some of "
+                            f"{','.join(ALERT_KINDS)}")  # fmt: skip
+        return ",".join(kinds)
+
+    return click.option(
+        "--alert-kinds", callback=parse, metavar="K1,K2",
+        help=f"Compute only these alerts ({','.join(ALERT_KINDS)}; default: all). "
+        "Without loops, no loop is searched.",
+    )(command)  # fmt: skip
+
+
 def parse_span_option(ctx, param, value: str | None) -> int | None:
     if value is None:
         return None
@@ -192,41 +213,6 @@ def span_option(command: Callable) -> Callable:
     )(command)
 
 
-def format_option(command: Callable) -> Callable:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        help="Output format (default: table on a terminal, json otherwise).",
-    )(command)
-
-
-# What each file-writing option writes, by suffix; `dealgraph export` writes the rest.
-OTHER_WRITERS = {".parquet": "export --format parquet", ".graphml": "export --format graphml",
-                 ".gexf": "export --format gexf"}  # fmt: skip
-
-
-def output_suffixes(*suffixes: str) -> Callable:
-    """A click callback refusing an output file whose suffix names a format this option does
-    not write (`-o alerts.parquet` must not quietly hold JSON), before any data is read.
-    No suffix, `-`, a device and a FIFO are accepted."""
-
-    def check(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-        if value is None or written_in_place(value) or not value.suffix:
-            return value
-        suffix = value.suffix.lower()
-        if suffix in suffixes:
-            return value
-        hint = f"; for {suffix} files use `dealgraph {OTHER_WRITERS[suffix]}`" if (
-            suffix in OTHER_WRITERS) else ""  # fmt: skip
-        raise click.BadParameter(
-            f"{value}: this writes {', '.join(suffixes)} files, not {suffix}{hint}",
-            ctx=ctx, param=param,
-        )  # fmt: skip
-
-    return check
-
-
 def open_dataset(data: tuple[str, ...]) -> DataSet:
     """The data set a command works on: files (bundled by default), or Neo4j with --neo4j."""
     return neo4j_dataset(data) or load_dataset(data or (BUNDLED,))
@@ -240,12 +226,6 @@ def open_graph(data: tuple[str, ...]) -> DealGraph:
     return DealGraph(load_dataset(data or (BUNDLED,)), bundled=BUNDLED in (data or (BUNDLED,)))
 
 
-def warn_notes(rows) -> None:
-    """The notes on a facade's rows (the numbers' basis), on stderr: stdout stays clean."""
-    for note in getattr(rows, "notes", ()):
-        click.echo(note, err=True)
-
-
 def warn_if_cut(analysis) -> None:
     """Say so when the loop search stopped at --limit: the loops listed are not all."""
     if analysis.loops.truncated:
@@ -254,18 +234,6 @@ def warn_if_cut(analysis) -> None:
             "raise --limit or narrow it with --max-length or --min-amount.",
             err=True,
         )
-
-
-def emit(
-    rows: list[dict], fmt: str | None, table_columns: list[str], output: Path | None = None
-) -> None:
-    fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
-    columns = table_columns if fmt == "table" else None
-    text = render(rows, fmt, columns)
-    if output is None:
-        print_out(text, nl=False)
-    else:
-        write_atomically(output, text)  # `-`, a device or a FIFO: written in place
 
 
 def print_out(text: str, nl: bool = True) -> None:

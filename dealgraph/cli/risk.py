@@ -17,17 +17,14 @@ from dealgraph.cli.options import (
     amounts_option,
     complete_entity,
     data_options,
-    emit,
     filter_options,
-    format_option,
     open_graph,
-    output_suffixes,
     parse_amount_option,
     parse_date,
     parse_kinds,
     user_errors,
-    warn_notes,
 )
+from dealgraph.cli.output import output_options, output_suffixes
 from dealgraph.queries.risk.stress import DEFAULT_THRESHOLD
 
 
@@ -52,28 +49,27 @@ def flow_options(command: Callable) -> Callable:
 @click.option("--min-amount", callback=parse_amount_option, metavar="USD",
               help="Only routes where at least this much can come back, e.g. 1B.")  # fmt: skip
 @click.option("--direct-only", is_flag=True, help="Leave out routes through an intermediary.")
-@format_option
+@output_options()
 @user_errors
-def vendor_financing_command(data, min_amount, direct_only, fmt, **flow) -> None:
+def vendor_financing_command(data, min_amount, direct_only, out, **flow) -> None:
     """Sellers funding their own customers: A funds B, and B pays A (or pays C, who pays A)."""
     rows = open_graph(data).vendor_financing_rows(min_amount, direct_only, **flow)
-    emit(rows, fmt, ["returned", "coverage", "funding", "sales", "route"])
+    out.emit(rows, ["returned", "coverage", "funding", "sales", "route"])
 
 
 @click.command("exposure")
 @click.argument("entity", shell_complete=complete_entity)
 @data_options
 @flow_options
-@format_option
+@output_options()
 @user_errors
-def exposure_command(entity, data, fmt, **flow) -> None:
+def exposure_command(entity, data, out, **flow) -> None:
     """Everything ENTITY (id, name or alias) committed and received, next to its size."""
     graph = open_graph(data)
     rows = graph.exposure_rows(graph.entity(entity, "ENTITY"), **flow)
-    warn_notes(rows)
-    emit(
+    out.notes(rows)
+    out.emit(
         rows,
-        fmt,
         ["direction", "name", "kind", "amount", "of_revenue", "of_cash", "of_counterparty_revenue"],
     )
 
@@ -83,16 +79,15 @@ def exposure_command(entity, data, fmt, **flow) -> None:
 @flow_options
 @click.option("--entity", metavar="ENTITY", shell_complete=complete_entity,
               help="Only this entity (id, name or alias).")  # fmt: skip
-@format_option
+@output_options()
 @user_errors
-def funding_command(data, entity, fmt, **flow) -> None:
+def funding_command(data, entity, out, **flow) -> None:
     """Capex against operating cash flow, and the debt and partners' money raised, per year."""
     graph = open_graph(data)
     rows = graph.funding_rows(graph.entity(entity, "--entity") if entity else None, **flow)
-    warn_notes(rows)
-    emit(
+    out.notes(rows)
+    out.emit(
         rows,
-        fmt,
         ["name", "period", "capex", "cash_flow", "capex_to_cash_flow", "debt_raised", "partners",
          "lean"],
     )  # fmt: skip
@@ -133,30 +128,30 @@ def _shock(ctx, param, values: tuple[str, ...]) -> list[tuple[str, float]]:
     help="Loss ratio (loss / revenue, else / inflows) at which an "
     "entity is distressed and passes the shock on.",
 )
-@format_option
+@output_options()
 @user_errors
-def stress_command(data, shocks, threshold, fmt, **flow) -> None:  # fmt: skip
+def stress_command(data, shocks, threshold, out, **flow) -> None:  # fmt: skip
     """What breaks, in what order, if some parties stop paying (DebtRank-style cascade)."""
     graph = open_graph(data)
     given = {graph.entity(text, "--shock"): fraction for text, fraction in shocks}
     rows = graph.stress_rows(given, threshold, **flow)
-    warn_notes(rows)
-    emit(rows, fmt, ["round", "name", "loss", "size_basis", "loss_ratio", "path"])
+    out.notes(rows)
+    out.emit(rows, ["round", "name", "loss", "size_basis", "loss_ratio", "path"])
 
 
 @click.command("circularity")
 @data_options
 @flow_options
-@format_option
+@output_options()
 @user_errors
-def circularity_command(data, fmt, **flow) -> None:
+def circularity_command(data, out, **flow) -> None:
     """How much of the money comes back to where it started: Finn's cycling index."""
     rows = open_graph(data).circularity_rows(**flow)
-    warn_notes(rows)
+    out.notes(rows)
     columns = ["scope", "name", "throughflow", "cycled", "cycling_share"]
     if rows.result.estimated:
         columns += ["estimated", "cycling_share_stderr"]
-    emit(rows, fmt, columns)
+    out.emit(rows, columns)
 
 
 @click.command("timeline")
@@ -174,9 +169,9 @@ def circularity_command(data, fmt, **flow) -> None:
     callback=output_suffixes(".png"),
     help="Also draw the timeline as a PNG chart into this file.",
 )
-@format_option
+@output_options()
 @user_errors
-def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, amounts, max_length,
+def timeline_command(data, start, chart, out, as_of, kinds, include_rumored, amounts, max_length,
                      min_amount, limit, **_) -> None:  # fmt: skip
     """Quarter by quarter: new commitments by kind, money going round, circularity index."""
     rows = open_graph(data).timeline_rows(
@@ -187,5 +182,5 @@ def timeline_command(data, start, chart, fmt, as_of, kinds, include_rumored, amo
         from dealgraph.viz.timeline_chart import png  # matplotlib loads only when asked
 
         write_atomically(chart, png(rows.result))
-        click.echo(f"Wrote {chart}", err=True)
-    emit(rows, fmt, ["quarter", "new", "cycled", "cycling_index", "loops", "largest_loop"])
+        out.say(f"Wrote {chart}")
+    out.emit(rows, ["quarter", "new", "cycled", "cycling_index", "loops", "largest_loop"])

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from dealgraph.cli.options import (
-    data_options,
-    emit,
-    format_option,
-    open_dataset,
-    print_out,
-    to_json,
-    user_errors,
-)
+from dealgraph.cli.options import data_options, open_dataset, to_json, user_errors
+from dealgraph.cli.output import output_options
 from dealgraph.cli.risk import flow_options
 from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
 
@@ -51,10 +42,10 @@ TABLE_COLUMNS = ["scope", "name", "observed", "null_mean", "null_sd", "z", "p_va
     is_flag=True,
     help="Shuffle amounts across edges (by default they stay with the payer).",
 )
-@format_option
+@output_options()
 @user_errors
 def significance_command(
-    data, samples, seed, keep_reciprocity, shuffle_amounts, fmt, as_of, kinds, include_rumored,
+    data, samples, seed, keep_reciprocity, shuffle_amounts, out, as_of, kinds, include_rumored,
     amounts, max_length,
 ) -> None:  # fmt: skip
     """Loops against a degree-preserving null model: z, p-values, per-entity q-values."""
@@ -69,15 +60,14 @@ def significance_command(
     hop_map = hops(deals_in_force(dataset.deals, flow))
     found = significance(
         hop_map, samples, seed, max_length, keep_reciprocity, shuffle_amounts,
-        progress=_progress(samples) if sys.stderr.isatty() else None,
+        progress=_progress(samples) if out.shows_progress else None,
     )  # fmt: skip
-    click.echo(found.summary(), err=True)
-    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
-    if fmt == "json":
-        print_out(to_json(significance_dict(found), indent=True))
+    out.say(found.summary())
+    if out.format == "json":
+        out.write(to_json(significance_dict(found), indent=True) + "\n")
         return
     names = dict(zip(dataset.entities["id"], dataset.entities["name"], strict=True))
-    emit(significance_rows(found, names), fmt, TABLE_COLUMNS)
+    out.emit(significance_rows(found, names), TABLE_COLUMNS)
 
 
 def shuffle_options(by_size: bool):

@@ -8,7 +8,6 @@ SIGTERM, or at the next write to that file after a SIGKILL (see `atomic_files`).
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import IO
@@ -18,20 +17,21 @@ import click
 from dealgraph.api import DealGraph
 from dealgraph.atomic_files import atomic_output, checkpoint
 from dealgraph.cli.options import to_json
+from dealgraph.cli.output import Output
 from dealgraph.queries.findings.alerts import SEVERITIES
 from dealgraph.queries.findings.analysis import StreamReport
 
 PROGRESS_EVERY = 0.5  # seconds between progress updates
 
 
-def write_alerts_jsonl(graph: DealGraph, filters: dict, output: Path | None) -> str | None:
+def write_alerts_jsonl(graph: DealGraph, filters: dict, output: Output) -> str | None:
     """Stream every alert of `graph.iter_alerts(**filters)` as one JSON line; return the
     highest severity seen (or None)."""
     report = StreamReport()
     worst = -1
-    show_progress = sys.stderr.isatty()
+    show_progress = output.shows_progress
     last = time.monotonic()
-    with atomic_output(output or Path("-")) as out:  # stdout, a device or a FIFO in place
+    with atomic_output(output.path or Path("-")) as out:  # stdout, a device or a FIFO in place
         for alert in graph.iter_alerts(report, **filters):
             _write(out, alert)
             checkpoint()  # a test may stop the stream here (atomic_files)

@@ -52,6 +52,11 @@ if TYPE_CHECKING:
     from dealgraph.queries.significance.loop_significance import Significance
 
 
+# What `--alert-kinds` names; each kind left out is not computed (its alerts are circular_flow,
+# concentration, vendor_financing and stress). Without loops, no loop is searched.
+ALERT_KINDS = ("loops", "concentration", "vendor-financing", "stress")
+
+
 @dataclass(frozen=True)
 class Options:
     """What an analysis looks at; the CLI's filters map one to one onto these fields."""
@@ -65,6 +70,7 @@ class Options:
     significance_samples: int = 0  # degree-preserving shuffles to test the loops against
     seed: int = 0  # of the shuffles
     compare_firm: bool = False  # also set the largest findings under firm amounts beside
+    alert_kinds: frozenset[str] = frozenset(ALERT_KINDS)  # the alerts to compute
 
 
 @dataclass(frozen=True)
@@ -83,14 +89,16 @@ class Analysis:
 def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
     deals = deals_in_force(dataset.deals, options.flow)
     hop_map = hops(deals)
-    search = find_loops(hop_map, options.max_length, options.min_amount, options.limit)
+    search = LoopSearch([], False, options.limit, options.max_length)
+    if "loops" in options.alert_kinds:
+        search = find_loops(hop_map, options.max_length, options.min_amount, options.limit)
     terms = DealTerms(dataset.deals)
     profiles = {loop.entities: loop_profile(loop, terms) for loop in search.loops}
     if options.max_span_days is not None:
         span = options.max_span_days
         kept = [loop for loop in search.loops if profiles[loop.entities].span_days <= span]
         search = replace(search, loops=kept)
-    found = _concentration(deals, options)
+    found = _concentration(deals, options) if "concentration" in options.alert_kinds else []
     names, source_of = _names(dataset), source_urls(dataset.deals)
     to_alert = LoopAlerts(source_of, names, _firm_pairs(deals, options))
     alerts = [to_alert(loop, profiles[loop.entities]) for loop in search.loops]
@@ -144,7 +152,9 @@ def stream_alerts(
     to_alert = LoopAlerts(source_of, names, _firm_pairs(deals, options))
     tested = _significance(hop_map, options)  # before the stream: loop alerts carry p-values
     marked = (lambda alerts: with_p_values(alerts, tested)) if tested else (lambda alerts: alerts)
-    found_loops = iter_loops(hop_map, options.max_length, options.min_amount)
+    found_loops = iter(())
+    if "loops" in options.alert_kinds:
+        found_loops = iter_loops(hop_map, options.max_length, options.min_amount)
     for searched, loop in enumerate(found_loops):
         if searched == options.limit:
             report.truncated = True
@@ -153,7 +163,7 @@ def stream_alerts(
         if options.max_span_days is None or profile.span_days <= options.max_span_days:
             report.loops += 1
             yield from marked([to_alert(loop, profile)])
-    found = _concentration(deals, options)
+    found = _concentration(deals, options) if "concentration" in options.alert_kinds else []
     others = _other_alerts(dataset, deals, hop_map, found, options, names, source_of)
     yield from sort_alerts(marked(others))
 
@@ -203,9 +213,11 @@ def _risk_alerts(
     start a cascade (run only for those whose outflows could distress someone)."""
     alerts = [
         vendor_financing_alert(v, source_of, names)
-        for v in vendor_financing(deals)
+        for v in (vendor_financing(deals) if "vendor-financing" in options.alert_kinds else ())
         if not options.min_amount or (v.returned_usd or 0.0) >= options.min_amount
     ]
+    if "stress" not in options.alert_kinds:
+        return alerts
     network = StressNetwork(hop_map, entity_sizes(hop_map, revenue))
     for origin in network.could_distress(DEFAULT_THRESHOLD):
         result = network.propagate({origin: 1.0}, DEFAULT_THRESHOLD)

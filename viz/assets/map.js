@@ -6,6 +6,8 @@
  */
 (function () {
   "use strict";
+  // Marks for benchmarks/map_figures.py: where opening the page spends its time.
+  performance.mark("map:script");
 
   const data = JSON.parse(document.getElementById("dealgraph-data").textContent);
   const FADED_NODE = 0.15;
@@ -193,18 +195,78 @@
   const measure = document.createElement("canvas").getContext("2d");
   measure.font = "100px system-ui, sans-serif";
   const labelWidth = new Map(data.entities.map((e) => [e.id, measure.measureText(e.label).width / 100]));
+  // ---- alerts panel -----------------------------------------------------------------------
+
+  const alertButtons = new Map();
+
+  function alertButton(alert) {
+    const button = el("button", "sev-" + alert.severity);
+    button.type = "button";
+    button.dataset.alert = alert.id;
+    button.setAttribute("aria-pressed", "false");
+    if (alert.kind === "circular_flow") {
+      const path = [...alert.entities, alert.entities[0]].map(nameOf).join(" → ");
+      button.append(el("span", "sev", alert.severity), el("span", "amount", alert.amount_text), el("span", "path", path));
+    } else {
+      button.append(el("span", "sev", alert.severity), el("span", "amount", alert.amount_text), alert.summary);
+    }
+    button.title = alert.summary;
+    button.addEventListener("click", () => setHighlight(state.highlight && state.highlight.alert === alert ? null : alert));
+    alertButtons.set(alert.id, button);
+    return el("li", null, button);
+  }
+
+  function fillAlerts(listId, countId, list, notListed) {
+    const ol = byId(listId);
+    ol.replaceChildren(...list.map(alertButton));
+    if (notListed) {
+      ol.append(el("li", "muted", "and " + notListed.toLocaleString("en-US")
+        + " smaller ones, not listed here (dealgraph alerts lists them all)"));
+    }
+    if (!list.length) ol.append(el("li", "muted", "none"));
+    byId(countId).textContent = "(" + (list.length + notListed).toLocaleString("en-US") + ")";
+  }
+
+  fillAlerts("loops", "loop-count", data.alerts.loops, data.alerts.loops_not_listed);
+  if (data.significance) {  // against degree-preserving shuffles (docs/risk.md, Significance)
+    byId("loop-significance").textContent = "Against chance: " + data.significance;
+    byId("loop-significance").hidden = false;
+  }
+  fillAlerts("concentration", "concentration-count", data.alerts.concentration, data.alerts.concentration_not_listed);
+
+  /** Grey out the alerts the filters break: a loop with a hop whose deals are all hidden,
+   *  a concentration none of whose deals is shown. */
+  function markAlerts() {
+    const shown = (ids) => ids.some((id) => state.visible.has(id));
+    for (const alert of allAlerts) {
+      const off = alert.kind === "circular_flow"
+        ? !alert.details.hops.every((hop) => shown(hop.deal_ids))
+        : !shown(alert.deal_ids);
+      alertButtons.get(alert.id).classList.toggle("off", off);
+    }
+  }
+
+  // ---- the first view: everything that sizes the page is filled before the map is drawn
+
   let network = null; // vis-network, made once the data sets are
   countMoney();
+  renderSummary();
+  markAlerts();
   // The first view is computed here, as vis-network's fit would, so that the labels can be
   // chosen before the network is made and the first drawing needs no update.
   const firstView = fitted(data.entities.filter((e) => !isHidden(e)));
   placeLabels(firstView.scale);
-  const nodes = new vis.DataSet(changes(data.entities, nodeLook, applied.nodes, nodeKey).map((l) => ({
-    ...l,
-    label: state.labelled.has(l.id) ? entities.get(l.id).label : "",
-    ...at(entities.get(l.id), state.layout),
-    group: entities.get(l.id).kind, // colours come from the group: fewer options to parse
-  })));
+  performance.mark("map:first-view");
+  // The data sets carry only what differs from the defaults given to vis-network below:
+  // each option on an item costs parsing, and 6,000 arrows make that most of the start.
+  const nodes = new vis.DataSet(changes(data.entities, nodeLook, applied.nodes, nodeKey).map((l) => {
+    const e = entities.get(l.id);
+    const item = { id: l.id, label: state.labelled.has(l.id) ? e.label : "", size: l.size, opacity: l.opacity,
+      ...at(e, state.layout),
+      group: e.kind }; // colours come from the group
+    if (l.hidden) item.hidden = true;
+    return item;
+  }));
   const groups = Object.fromEntries(data.entity_kinds.map((k) => [k.kind, {
     color: {
       background: k.color,
@@ -215,14 +277,11 @@
   }]));
   const edges = new vis.DataSet(changes(data.deals, edgeLook, applied.edges, edgeKey).map((l) => {
     const d = deals.get(l.id);
-    return {
-      ...l,
-      from: d.from,
-      to: d.to,
-      width: d.width,
-      dashes: d.value === null,
-      smooth: d.bend ? { enabled: true, type: "curvedCW", roundness: d.bend } : false,
-    };
+    const item = { id: l.id, from: d.from, to: d.to, width: d.width, color: l.color };
+    if (l.hidden) item.hidden = true;
+    if (d.value === null) item.dashes = true;
+    if (d.bend) item.smooth = { enabled: true, type: "curvedCW", roundness: d.bend };
+    return item;
   }));
 
   function render() {
@@ -236,15 +295,24 @@
     placeLabels();
   }
 
+  /** Every loop the map can show, not only the listed ones: "588 circular flows (largest
+   *  300 listed)". The alerts panel counts the same way. */
+  function loopCount() {
+    const listed = data.alerts.loops.length;
+    const all = listed + data.alerts.loops_not_listed;
+    const text = all.toLocaleString("en-US") + " circular flow" + (all === 1 ? "" : "s");
+    return listed < all ? text + " (largest " + listed + " listed)" : text;
+  }
+
   function renderSummary() {
-    const shown = nodes.get({ filter: (n) => !n.hidden }).length;
+    const shown = data.entities.filter((e) => !isHidden(e)).length;
     const date = data.dates[state.asOf];
     const last = state.asOf === data.dates.length - 1;
     const asOf = last && data.as_of ? data.as_of : date;
     const parts = [
       shown + " entities",
       state.visible.size + " deals in force (" + data.deals.length + " at some date)",
-      data.alerts.loops.length + " circular flows",
+      loopCount(),
     ];
     if (asOf) parts.push("as of " + asOf + (last && !data.as_of ? " (latest deal)" : ""));
     byId("summary").textContent = parts.join(" · ");
@@ -253,6 +321,7 @@
 
   // ---- vis-network ------------------------------------------------------------------------
 
+  performance.mark("map:data-sets");
   network = new vis.Network(container, { nodes, edges }, {
     autoResize: true,
     physics: {
@@ -272,7 +341,7 @@
     nodes: {
       shape: "dot",
       borderWidth: 1,
-      font: { size: 14, face: "system-ui, sans-serif", strokeWidth: 3, strokeColor: "#ffffff" },
+      font: { ...fontOf(false), face: "system-ui, sans-serif", strokeWidth: 3, strokeColor: "#ffffff" },
     },
     edges: {
       arrows: { to: { enabled: true, scaleFactor: 0.6 } },
@@ -282,6 +351,7 @@
     },
   });
   window.network = network;
+  performance.mark("map:network");
 
   // ---- labels: by priority, none over another or over a highlighted entity ------------------
 
@@ -354,6 +424,7 @@
       cells(box, true);
       labelled.add(e.id);
     }
+    state.placements += 1;
     if (!network) { // the data sets are built with these labels
       state.labelled = labelled;
       return;
@@ -368,7 +439,6 @@
     }
     state.labelled = labelled;
     if (changed.length) nodes.update(changed);
-    state.placements += 1;
   }
 
   let labelTimer = null;
@@ -386,7 +456,9 @@
     ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
     ctx.restore();
   });
+  network.once("beforeDrawing", () => performance.mark("map:drawing"));
   network.once("afterDrawing", () => {
+    performance.mark("map:drawn");
     document.documentElement.dataset.ready = "true";
   });
 
@@ -546,54 +618,6 @@
     }
   });
 
-  // ---- alerts panel -----------------------------------------------------------------------
-
-  const alertButtons = new Map();
-
-  function alertButton(alert) {
-    const button = el("button", "sev-" + alert.severity);
-    button.type = "button";
-    button.dataset.alert = alert.id;
-    button.setAttribute("aria-pressed", "false");
-    if (alert.kind === "circular_flow") {
-      const path = [...alert.entities, alert.entities[0]].map(nameOf).join(" → ");
-      button.append(el("span", "sev", alert.severity), el("span", "amount", alert.amount_text), el("span", "path", path));
-    } else {
-      button.append(el("span", "sev", alert.severity), el("span", "amount", alert.amount_text), alert.summary);
-    }
-    button.title = alert.summary;
-    button.addEventListener("click", () => setHighlight(state.highlight && state.highlight.alert === alert ? null : alert));
-    alertButtons.set(alert.id, button);
-    return el("li", null, button);
-  }
-
-  function fillAlerts(listId, countId, list, notListed) {
-    const ol = byId(listId);
-    ol.replaceChildren(...list.map(alertButton));
-    if (notListed) ol.append(el("li", "muted", notListed + " more in alerts.json"));
-    if (!list.length) ol.append(el("li", "muted", "none"));
-    byId(countId).textContent = "(" + (list.length + notListed) + ")";
-  }
-
-  fillAlerts("loops", "loop-count", data.alerts.loops, data.alerts.loops_not_listed);
-  if (data.significance) {  // against degree-preserving shuffles (docs/risk.md, Significance)
-    byId("loop-significance").textContent = "Against chance: " + data.significance;
-    byId("loop-significance").hidden = false;
-  }
-  fillAlerts("concentration", "concentration-count", data.alerts.concentration, data.alerts.concentration_not_listed);
-
-  /** Grey out the alerts the filters break: a loop with a hop whose deals are all hidden,
-   *  a concentration none of whose deals is shown. */
-  function markAlerts() {
-    const shown = (ids) => ids.some((id) => state.visible.has(id));
-    for (const alert of allAlerts) {
-      const off = alert.kind === "circular_flow"
-        ? !alert.details.hops.every((hop) => shown(hop.deal_ids))
-        : !shown(alert.deal_ids);
-      alertButtons.get(alert.id).classList.toggle("off", off);
-    }
-  }
-
   function setHighlight(alert) {
     for (const button of alertButtons.values()) button.setAttribute("aria-pressed", "false");
     if (alert) {
@@ -744,6 +768,5 @@
   });
 
   network.moveTo({ ...firstView, animation: false });
-  render(); // places the labels for the fitted view, before the first frame is drawn
   window.dealgraph = { data, state, render, formatUsd, placeLabels, setLayout };
 })();
