@@ -241,7 +241,7 @@ class DealGraph:
         kinds: list[str] | None = None,
         include_rumored: bool | None = None,
         amounts: str | None = None,
-        samples: int = 0,
+        samples: int | None = 0,
         seed: int = 0,
         compare_firm: bool | None = None,
         alert_kinds: str | list[str] | None = None,
@@ -249,12 +249,18 @@ class DealGraph:
         """The analysis these filters ask for: every loop question takes these keywords.
 
         `amounts`: `headline` or `firm`; `samples`: test the loops against that many
-        degree-preserving shuffles; `compare_firm` (by default when `samples` is given): set
-        the largest findings under firm amounts beside the headline; `alert_kinds`: compute
+        degree-preserving shuffles (None: as many as `analyze` runs for the graph's size,
+        `default_samples`); `compare_firm` (by default when `samples` is given): set the
+        largest findings under firm amounts beside the headline; `alert_kinds`: compute
         only these alerts (`loops`, `concentration`, `vendor-financing`, `stress`, a list or
         a comma-separated text; without `loops` no loop is searched)."""
+        flow = self._flow(as_of, kinds, include_rumored, amounts)
+        if samples is None:
+            from dealgraph.queries.significance.loop_significance import default_samples
+
+            samples = default_samples(len(hops(self._in_force(flow))))
         return Options(
-            flow=self._flow(as_of, kinds, include_rumored, amounts),
+            flow=flow,
             max_length=max_length,
             min_amount=_amount(min_amount),
             limit=limit,
@@ -407,12 +413,19 @@ class DealGraph:
         flow_filter = self._flow(**flow)
         revenue = latest(self.financials, "revenue_usd", flow_filter.as_of)
         result = stress(hops(self._in_force(flow_filter)), given, revenue, threshold)
-        note = (
+        notes = [
             f"{len(result.hits) - len(given)} entities hit, {len(result.distressed)} distressed "
             f"in {result.rounds} rounds; {format_usd(result.loss_usd)} lost by the others; "
             f"DebtRank {result.debtrank:.3f} (threshold {threshold:g})"
-        )
-        return Rows(result_rows.stress_rows(result, self._names()), [note], result)
+        ]
+        if flow_filter.amounts == "headline":  # how much of it rests on ceilings
+            firm_hops = hops(self._in_force(replace(flow_filter, amounts="firm")))
+            firm = stress(firm_hops, given, revenue, threshold)
+            notes.append(
+                f"Firm money only: {len(firm.distressed)} distressed, "
+                f"{format_usd(firm.loss_usd)} lost by the others, DebtRank {firm.debtrank:.3f}"
+            )
+        return Rows(result_rows.stress_rows(result, self._names()), notes, result)
 
     def stress(self, shocks: dict[str, float], threshold: float | None = None, **flow):
         """What breaks if these entities stop paying these fractions of their outflows."""

@@ -6,9 +6,11 @@ import csv
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fixtures_browser import *  # noqa: F403  (headless Chromium for the map, one per session)
 from fixtures_neo4j import *  # noqa: F403  (the real Neo4j server, one per session)
 
+from dealgraph.cli import main
 from dealgraph.graph.model import DEAL_COLUMNS, ENTITY_COLUMNS
 from dealgraph.loaders import load_dataset
 
@@ -75,3 +77,26 @@ def load(make_data):
         return load_dataset([make_data(deals, entities)])
 
     return build
+
+
+@pytest.fixture
+def loop_data(make_data):
+    """Two two-party loops: a <-> b, 30B equity out and 12B purchases back (high);
+    c <-> d, 2B out and 1B back (medium)."""
+    return make_data(
+        [
+            deal("e1", "a", "b", "equity", "30B", date="2024-03-01"),
+            deal("p1", "b", "a", "purchase", "12B", date="2025-02-01"),
+            deal("x1", "c", "d", "cloud_contract", "2B", date="2025-01-01"),
+            deal("x2", "d", "c", "equity", "1B", date="2025-01-01"),
+        ],
+        [entity("a", name="Alpha"), entity("b", name="Beta"), entity("c"), entity("d")],
+    )
+
+
+def run(*args, ok: bool = True):
+    """Invoke `dealgraph ARGS` through click's runner; with `ok`, insist on exit status 0."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import write_csv
+from conftest import run, write_csv  # noqa: F401  (run: the risk tests import it from here)
 
 from dealgraph.cli import main
 from dealgraph.graph.model import FINANCIAL_COLUMNS
@@ -18,14 +18,6 @@ def write_financials(folder: Path, rows: list[dict], name: str = "financials.csv
     columns = list(dict.fromkeys([*FINANCIAL_COLUMNS, *(k for row in rows for k in row)]))
     write_csv(folder / name, columns, rows)
     return folder
-
-
-def run(*args, ok: bool = True):
-    """Invoke `dealgraph ARGS`; with `ok`, insist on exit status 0."""
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def run_json(*args) -> list[dict]:

@@ -7,33 +7,11 @@ import random
 import subprocess
 import sys
 
-import pytest
 from click.testing import CliRunner
-from conftest import deal, entity
+from conftest import deal, entity, run
 
 from dealgraph.cli import main
 from dealgraph.loaders import bundled_path
-
-
-@pytest.fixture
-def loop_data(make_data):
-    # a <-> b: 30B equity out, 12B purchases back (high); c <-> d: 2B/1B (medium).
-    return make_data(
-        [
-            deal("e1", "a", "b", "equity", "30B", date="2024-03-01"),
-            deal("p1", "b", "a", "purchase", "12B", date="2025-02-01"),
-            deal("x1", "c", "d", "cloud_contract", "2B", date="2025-01-01"),
-            deal("x2", "d", "c", "equity", "1B", date="2025-01-01"),
-        ],
-        [entity("a", name="Alpha"), entity("b", name="Beta"), entity("c"), entity("d")],
-    )
-
-
-def run(*args, ok=True):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def test_every_command_has_help_and_version():

@@ -484,6 +484,15 @@ def test_the_alerts_panel_shows_the_significance_line(map_page, bundled, tmp_pat
     line = page.locator("#loop-significance")
     assert line.is_visible()
     assert line.inner_text() == "Against chance: " + tested.significance.summary()
+    # a loop alert's details give the p-value of its length
+    first = page.locator("#loops button").first
+    chosen = next(a for a in tested.alerts if a.id == first.get_attribute("data-alert"))
+    first.click()
+    p_value = tested.significance.loops_by_length[len(chosen.entities)].p_value
+    assert (
+        f"Against chance: p = {p_value:.3f} for loops of this length"
+        in page.locator("#details-body").inner_text()
+    )
     assert_clean(map_page)
 
 

@@ -22,7 +22,7 @@ from dealgraph.queries.significance.null_model import (
     SwapChain,
     count_cycles,
     null_graphs,
-    search_counts,
+    path_counts,
     trace_counts,
 )
 
@@ -72,7 +72,7 @@ def test_the_chain_is_mixed_after_its_burn_in():
     def kept_after(per_edge: int, seed: int) -> float:
         chain = SwapChain(graph, np.random.default_rng(seed))
         chain.run(per_edge * len(original))
-        return len(original & set(chain.amount)) / len(original)
+        return len(original & chain.graph().pairs()) / len(original)
 
     short = np.array([kept_after(BURN_IN, s) for s in range(20)])
     long = np.array([kept_after(10 * BURN_IN, s + 100) for s in range(20)])
@@ -83,29 +83,44 @@ def test_the_chain_is_mixed_after_its_burn_in():
 
 
 def test_counting_agrees_with_the_loop_search():
+    # Two counters (traces of matrix powers up to length 5, growing paths beyond) against
+    # `find_loops`, which lists the loops one by one, on random graphs of rising density.
     for seed in range(15):
         hop_map = random_hops(seed, n=14, p=0.2 + 0.02 * seed)
         graph, names = edge_list(hop_map)
-        by_length, through, circulating = search_counts(graph, 5)
-        for short in (2, 3, 4):  # the trace counts, against the search
+        by_length, through = path_counts(graph, 6)
+        for short in (2, 3, 4, 5):  # the trace counts, against the paths
             traced = trace_counts(graph, short)
-            searched = search_counts(graph, short)
-            assert traced[0].tolist() == searched[0].tolist()
-            assert traced[1].tolist() == searched[1].tolist()
-        loops = find_loops(hop_map, max_length=5).loops
+            grown = path_counts(graph, short)
+            assert traced[0].tolist() == grown[0].tolist()
+            assert traced[1].tolist() == grown[1].tolist()
+        loops = find_loops(hop_map, max_length=6).loops
         assert by_length.sum() == len(loops)
-        for k in range(2, 6):
+        for k in range(2, 7):
             assert by_length[k] == sum(1 for loop in loops if loop.length == k)
         expected = {name: 0 for name in names}
         for loop in loops:
             for e in loop.entities:
                 expected[e] += 1
         assert dict(zip(names, through.tolist(), strict=True)) == expected
-        assert np.isclose(circulating, sum(loop.amount_usd for loop in loops))
     assert count_cycles(edge_list(bundled_hops())[0], 6)[0].tolist()[2:] == [
         sum(1 for loop in find_loops(bundled_hops(), 6).loops if loop.length == k)
         for k in range(2, 7)
     ]
+
+
+def test_sparse_pruning_and_batches_count_what_the_dense_search_does():
+    # Above `dense_max` nodes the search prunes by sorted keys, and stops building levels
+    # past `max_pairs` (50: after the first); past `paths_max` paths it works in batches.
+    # None of these may change a count.
+    graphs = [edge_list(random_hops(seed, n=30, p=0.15))[0] for seed in range(5)]
+    dense = [path_counts(graph, 6) for graph in graphs]
+    for options in ({"max_pairs": 10**9}, {"max_pairs": 50}, {"paths_max": 10}):
+        for graph, (by_length, through) in zip(graphs, dense, strict=True):
+            found = path_counts(graph, 6, dense_max=0 if "max_pairs" in options else 1000,
+                                **options)  # fmt: skip
+            assert found[0].tolist() == by_length.tolist()
+            assert found[1].tolist() == through.tolist()
 
 
 def test_no_planted_structure_is_rarely_significant():

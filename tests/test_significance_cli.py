@@ -4,27 +4,16 @@ import csv
 import io
 import json
 
-import pytest
-from conftest import deal, entity
-from risk_data import run
+from conftest import deal, run
 
 from dealgraph.loaders import load_dataset
 from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
-from dealgraph.queries.significance.loop_significance import significance, significance_dict
-
-
-@pytest.fixture
-def loop_data(make_data):
-    # a <-> b: 30B equity out, 12B purchases back; c <-> d: 2B/1B.
-    return make_data(
-        [
-            deal("e1", "a", "b", "equity", "30B", date="2024-03-01"),
-            deal("p1", "b", "a", "purchase", "12B", date="2025-02-01"),
-            deal("x1", "c", "d", "cloud_contract", "2B", date="2025-01-01"),
-            deal("x2", "d", "c", "equity", "1B", date="2025-01-01"),
-        ],
-        [entity("a", name="Alpha"), entity("b", name="Beta"), entity("c"), entity("d")],
-    )
+from dealgraph.queries.significance.loop_significance import (
+    ANALYZE_SAMPLES,
+    default_samples,
+    significance,
+    significance_dict,
+)
 
 
 def test_json_is_the_library_result_and_the_same_seed_gives_the_same_bytes():
@@ -101,3 +90,73 @@ def test_significance_of_the_bundled_data_under_firm_amounts():
     result = run("significance", "--amounts", "firm", "--samples", "20", "--format", "json")
     expected = significance(hops(deals_in_force(load_dataset().deals, flow)), 20, 0, 5)
     assert json.loads(result.stdout)["total"]["observed"] == expected.total.observed
+
+
+def test_analyze_tests_by_default_and_samples_0_skips(loop_data, tmp_path):
+    result = run("analyze", "--data", loop_data, "--out", tmp_path / "default")
+    found = json.loads((tmp_path / "default" / "significance.json").read_text())
+    flows = len(hops(deals_in_force(load_dataset([loop_data]).deals)))
+    assert found["samples"] == default_samples(flows) > 0
+    assert f"Against chance: {found['summary']}" in result.output
+    skipped = run("analyze", "--data", loop_data, "--out", tmp_path / "none", "--samples", "0")
+    assert not (tmp_path / "none" / "significance.json").exists()
+    assert "Against chance" not in skipped.output
+    # beyond the sizes analyze tests by default, it says so and leaves it to `significance`
+    assert default_samples(ANALYZE_SAMPLES[-1][0] + 1) == 0
+
+
+def test_alerts_carry_p_values_in_every_format(loop_data):
+    args = ("alerts", "--data", loop_data, "--samples", "50", "--seed", "2")
+    rows = json.loads(run(*args, "--format", "json").stdout)
+    lines = [json.loads(line) for line in run(*args, "--format", "jsonl").stdout.splitlines()]
+    table = list(csv.DictReader(io.StringIO(run(*args, "--format", "csv").stdout)))
+    tested = significance(hops(deals_in_force(load_dataset([loop_data]).deals)), 50, 2, 5)
+    loops = [r for r in rows if r["kind"] == "circular_flow"]
+    assert loops and all(
+        r["details"]["p_value"] == tested.loops_by_length[len(r["entities"])].p_value for r in loops
+    )
+    by_id = {r["id"]: r["details"]["p_value"] for r in rows}
+    assert {r["id"]: r["details"]["p_value"] for r in lines} == by_id
+    assert {r["id"]: float(r["p_value"]) for r in table} == by_id
+    untested = json.loads(run("alerts", "--data", loop_data, "--format", "json").stdout)
+    assert all("p_value" not in r["details"] for r in untested)
+    assert {r["p_value"] for r in csv.DictReader(io.StringIO(run(
+        "alerts", "--data", loop_data, "--format", "csv").stdout))} == {""}  # fmt: skip
+
+
+def test_stress_sets_the_same_default_under_firm_amounts():
+    from dealgraph.queries.dependence.figures import latest
+    from dealgraph.queries.findings.alerts import format_usd
+    from dealgraph.queries.risk.stress import stress
+
+    data = load_dataset()
+    revenue = latest(data.financials, "revenue_usd", None)
+    by_basis = {
+        basis: stress(
+            hops(deals_in_force(data.deals, FlowFilter(amounts=basis))), {"amazon": 1.0}, revenue
+        )  # fmt: skip
+        for basis in ("headline", "firm")
+    }
+    assert by_basis["firm"].loss_usd < by_basis["headline"].loss_usd  # ceilings carry most
+    firm = by_basis["firm"]
+    note = (f"Firm money only: {len(firm.distressed)} distressed, {format_usd(firm.loss_usd)} "
+            f"lost by the others, DebtRank {firm.debtrank:.3f}")  # fmt: skip
+    assert note in run("stress", "--shock", "amazon", "--format", "json").stderr
+    assert (
+        "Firm money only"
+        not in run("stress", "--shock", "amazon", "--amounts", "firm", "--format", "json").stderr
+    )
+
+
+def test_analyze_moves_the_worst_defaults_from_headline_to_firm(tmp_path):
+    from dealgraph.queries.findings.alerts import format_usd
+    from dealgraph.queries.significance.robustness import worst_defaults
+
+    output = run("analyze", "--samples", "0", "--out", tmp_path / "out").output
+    shifts = worst_defaults(load_dataset(), FlowFilter())
+    assert shifts and shifts == tuple(sorted(shifts, key=lambda s: -s.headline.loss_usd))
+    names = dict(zip(load_dataset().entities["id"], load_dataset().entities["name"], strict=True))
+    for shift in shifts:
+        line = (f"  if {names[shift.entity]} defaults: {format_usd(shift.headline.loss_usd)} "
+                f"lost, {len(shift.headline.distressed)} distressed -> ")  # fmt: skip
+        assert line in output

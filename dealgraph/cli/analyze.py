@@ -31,7 +31,7 @@ from dealgraph.cli.options import (
     warn_if_cut,
 )
 from dealgraph.cli.output import REPORT, Output, names_a_file_format, output_options
-from dealgraph.cli.significance import analyze_lines
+from dealgraph.cli.significance import analyze_lines, shuffle_options
 from dealgraph.output_set import MANIFEST, output_set
 from dealgraph.queries.findings.alerts import SEVERITIES, format_usd
 from dealgraph.result_rows import entity_names, loop_path
@@ -51,16 +51,7 @@ from dealgraph.result_rows import entity_names, loop_path
     format_help="The summary on stdout: text (the default) or json.",
     resolve=False,
 )
-@click.option(
-    "--samples",
-    type=click.IntRange(0),
-    default=0,
-    show_default=True,
-    help="Degree-preserving shuffles to test the loops against (0: no test; 1,000 take about "
-    "a minute on the bundled data and give p-values to three decimals).",
-)
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
-              help="Seed of the shuffles.")  # fmt: skip
+@shuffle_options(by_size=True)
 @user_errors
 def analyze_command(data, fmt, output: Path, quiet, **filters) -> None:
     """The main job: find loops and concentration, write alerts and the map, summarise."""
@@ -72,7 +63,7 @@ def analyze_command(data, fmt, output: Path, quiet, **filters) -> None:
     filters["compare_firm"] = True  # the summary sets the largest findings under firm amounts
     run = graph.analysis_stream(**filters)  # in flat memory: the alerts go to disk as found
     files = (*ALERT_FILES, "map.html")
-    if filters.get("samples"):
+    if run.analysis.options.significance_samples:  # --samples, or by the graph's size
         files += ("significance.json",)
     with told.spinner("Analysing"), output_set(output, files) as staging:
         write_alert_files(run.alerts(), staging, ALERT_COLUMNS)
@@ -90,7 +81,9 @@ def analyze_command(data, fmt, output: Path, quiet, **filters) -> None:
     if told.format == "json":
         told.write(to_json(summary_data(run, output, files), indent=True) + "\n")
     elif not quiet:
-        told.write(summary(run, output) + "\n" + (note + "\n" if note else ""))
+        told.write(
+            summary(run, output, filters.get("samples")) + "\n" + (note + "\n" if note else "")
+        )
 
 
 def summary_data(run: StreamedAnalysis, out: Path, files: tuple[str, ...]) -> dict:
@@ -104,11 +97,13 @@ def summary_data(run: StreamedAnalysis, out: Path, files: tuple[str, ...]) -> di
         "loops": run.loops,
         "loop_search_cut": analysis.loops.truncated,
         "alerts": {s: run.severities[s] for s in reversed(SEVERITIES)},
+        "against_chance": analysis.significance.summary() if analysis.significance else None,
         "files": [str(out / name) for name in (*files, MANIFEST)],
     }
 
 
-def summary(run: StreamedAnalysis, out: Path) -> str:
+def summary(run: StreamedAnalysis, out: Path, asked: int | None = None) -> str:
+    """The text summary; `asked` is the --samples given (None: left to the graph's size)."""
     analysis = run.analysis
     counts = {s: run.severities[s] for s in reversed(SEVERITIES)}
     cut = " (search cut at --limit)" if analysis.loops.truncated else ""
@@ -128,7 +123,7 @@ def summary(run: StreamedAnalysis, out: Path) -> str:
     lines += ["", "Most concentrated:"]
     conc = [a for a in analysis.alerts if a.kind == "concentration"][:5]
     lines += [f"  {a.severity:>6}  {a.summary}" for a in conc]
-    lines += analyze_lines(analysis, names)
+    lines += analyze_lines(analysis, names, asked)
     written = ", ".join(str(out / name) for name in ALERT_FILES)
     tested = f", {out / 'significance.json'}" if analysis.significance is not None else ""
     lines += [

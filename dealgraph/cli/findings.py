@@ -23,6 +23,7 @@ from dealgraph.cli.options import (
     warn_if_cut,
 )
 from dealgraph.cli.output import output_options
+from dealgraph.cli.significance import shuffle_options
 from dealgraph.cli.stream_output import write_alerts_jsonl
 from dealgraph.loaders.previous_alerts import read_alerts
 from dealgraph.queries.dependence.concentration import PERSPECTIVES
@@ -38,6 +39,7 @@ ALERT_COLUMNS = [
     "deal_ids",
     "sources",
     "summary",
+    "p_value",  # against degree-preserving shuffles, where they ran (--samples)
 ]
 
 
@@ -80,12 +82,21 @@ def concentration(data, out, perspective, entity, **filters) -> None:
     out.emit(rows, ["name", "perspective", "total", "hhi", "top", "top_share"])
 
 
+def alert_csv_rows(rows, columns=ALERT_COLUMNS) -> list[dict]:
+    """Alert rows flat for CSV: the columns, `p_value` lifted from the details."""
+    return [
+        {k: (r.get("details") or {}).get(k) if k == "p_value" else r[k] for k in columns}
+        for r in rows
+    ]
+
+
 @click.command("alerts")
 @data_options
 @filter_options
 @span_option
 @alert_kinds_option
 @output_options()
+@shuffle_options(by_size=False)
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -115,7 +126,7 @@ def alerts(data, out, fail_on, since, **filters) -> None:
     if since is not None:
         rows, columns = compare_alerts(rows, read_alerts(since)), [*ALERT_COLUMNS, "change"]
     if out.format == "csv":
-        rows = [{k: r[k] for k in columns} for r in rows]
+        rows = alert_csv_rows(rows, columns)
     out.emit(rows, ["severity", *(["change"] if since else []), "kind", "summary", "id"])
     if failed:
         sys.exit(1)

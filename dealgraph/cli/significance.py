@@ -9,6 +9,13 @@ from dealgraph.cli.output import output_options
 from dealgraph.cli.risk import flow_options
 from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
 
+seed_option = click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Seed of the shuffles: the same seed gives the same output.",
+)
 TABLE_COLUMNS = ["scope", "name", "observed", "null_mean", "null_sd", "z", "p_value", "q_value"]
 
 
@@ -24,8 +31,7 @@ TABLE_COLUMNS = ["scope", "name", "observed", "null_mean", "null_sd", "z", "p_va
 )
 @click.option("--samples", type=click.IntRange(1), default=1_000, show_default=True,
               help="Degree-preserving shuffles to compare with.")  # fmt: skip
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
-              help="Seed of the shuffles: the same seed gives the same output.")  # fmt: skip
+@seed_option
 @click.option(
     "--keep-reciprocity",
     is_flag=True,
@@ -64,6 +70,27 @@ def significance_command(
     out.emit(significance_rows(found, names), TABLE_COLUMNS)
 
 
+def shuffle_options(by_size: bool):
+    """`--samples` and `--seed` for the commands that can test their loops (`analyze`,
+    `alerts`): with `by_size` the default is `analyze`'s, by the graph's size."""
+    from dealgraph.queries.significance.loop_significance import ANALYZE_SAMPLES
+
+    (small, many), (large, few) = ANALYZE_SAMPLES
+    default = (
+        f"by default {many:,} up to {small:,} money flows, {few:,} up to {large:,}, none beyond"
+        if by_size
+        else "by default none"
+    )
+    samples = click.option(
+        "--samples",
+        type=click.IntRange(0),
+        default=None if by_size else 0,
+        help="Degree-preserving shuffles to test the loops against, giving each loop alert the "
+        f"p-value of its length and each entity alert the entity's (0: no test; {default}).",
+    )
+    return lambda command: samples(seed_option(command))
+
+
 def _progress(samples: int):
     def show(done: int) -> None:
         click.echo(f"\r{done:,} of {samples:,} shuffles", nl=done >= samples, err=True)
@@ -71,14 +98,19 @@ def _progress(samples: int):
     return show
 
 
-def analyze_lines(analysis, names: dict[str, str]) -> list[str]:
-    """What `analyze` adds to its summary: the significance line and how the largest loops
-    and the most concentrated entities move from headline to firm amounts."""
+def analyze_lines(analysis, names: dict[str, str], asked: int | None = None) -> list[str]:
+    """What `analyze` adds to its summary: the significance line (or why there is none:
+    `asked` is the --samples given, None when left to the graph's size) and how the
+    largest loops and the most concentrated entities move from headline to firm amounts."""
     from dealgraph.queries.findings.alerts import format_usd
+    from dealgraph.queries.significance.loop_significance import ANALYZE_SAMPLES
 
     lines = []
     if analysis.significance is not None:
         lines += ["", f"Against chance: {analysis.significance.summary()}"]
+    elif asked is None:
+        lines += ["", f"Against chance: not tested by default above {ANALYZE_SAMPLES[-1][0]:,} "
+                  "money flows (--samples N, or `dealgraph significance`)"]  # fmt: skip
     moved = analysis.firm
     if moved is not None:
         lines += ["", moved.summary() + ":"]
@@ -92,5 +124,14 @@ def analyze_lines(analysis, names: dict[str, str]) -> list[str]:
                 f"  {names.get(shift.entity, shift.entity)} ({shift.perspective}): top share "
                 f"{shift.headline_top_share:.0%} of {format_usd(shift.headline_total_usd)} -> "
                 f"{firm} of {format_usd(shift.firm_total_usd)}"
+            )
+        for shift in moved.defaults[:5]:
+            lost = shift.headline
+            firm = shift.firm
+            after = ("pays nothing firm" if firm is None else
+                     f"{format_usd(firm.loss_usd)}, {len(firm.distressed)} distressed")  # fmt: skip
+            lines.append(
+                f"  if {names.get(shift.entity, shift.entity)} defaults: "
+                f"{format_usd(lost.loss_usd)} lost, {len(lost.distressed)} distressed -> {after}"
             )
     return lines

@@ -104,6 +104,7 @@ def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
 
 
 def _significance(inputs: AlertInputs) -> Significance | None:
+    """The loops against `options.significance_samples` shuffles (None when 0)."""
     options = inputs.options
     if not options.significance_samples:
         return None
@@ -128,8 +129,13 @@ def stream_alerts(
     (sorted). Nothing keeps the loops, so memory stays flat however many there are: the
     way to write millions of loop alerts to a file or a pipe."""
     inputs = AlertInputs(dataset, options)
-    yield from loop_alerts(inputs, report)
-    yield from sort_alerts(other_alerts(inputs))
+    tested = _significance(inputs)  # before the stream: loop alerts carry p-values
+    loops = loop_alerts(inputs, report)
+    if tested is not None:
+        loops = _with_p_values(loops, tested)
+    yield from loops
+    others = sort_alerts(other_alerts(inputs))  # after the loops: the stream starts at once
+    yield from with_p_values(others, tested) if tested is not None else others
 
 
 SUMMARY_LOOPS = 5  # the largest loops a streamed analysis keeps (what `analyze` prints)

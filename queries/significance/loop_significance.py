@@ -25,6 +25,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from threadpoolctl import threadpool_limits
 
 from dealgraph.queries.flows.circularity import circularity
 from dealgraph.queries.flows.flow import Hop
@@ -32,7 +35,16 @@ from dealgraph.queries.significance.null_model import CHAIN, EdgeList, count_cyc
 
 DEFAULT_SAMPLES = 1_000
 DEFAULT_MAX_LENGTH = 5
-PARALLEL_FROM = 200  # samples; below this, starting processes costs more than it saves
+PARALLEL_FROM = 100_000  # samples x edges; below, starting processes costs more than it saves
+# `analyze`'s shuffles when not told: (most money flows, samples), the first that fits.
+# Measured (docs/benchmarks.md): 1,000 take a few seconds up to about 1,000 flows, 100
+# about as long at 5,000 flows; beyond 10,000 flows the test is left to `significance`.
+ANALYZE_SAMPLES = ((1_000, 1_000), (10_000, 100))
+
+
+def default_samples(flows: int) -> int:
+    """How many shuffles `analyze` runs on a graph of `flows` money flows by default."""
+    return next((samples for most, samples in ANALYZE_SAMPLES if flows <= most), 0)
 
 
 @dataclass(frozen=True)
@@ -123,21 +135,23 @@ def edge_list(hop_map: Mapping[tuple[str, str], Hop]) -> tuple[EdgeList, list[st
     return EdgeList(len(names), src, dst, amount), names
 
 
-DENSE_CYCLING_MAX = 1_500  # entities; above, `circularity` (components, modelled hubs)
+DENSE_CYCLING_MAX = 1_500  # entities in one component; above, `circularity` (modelled hubs)
+SMALL_INVERSE = 300  # entities that pay and are paid; up to this, one inverse for them all
 
 
 def cycling(graph: EdgeList) -> tuple[float, float]:
     """Finn's cycling index and the money it counts as cycled (sum_i c_i T_i).
 
-    Up to `DENSE_CYCLING_MAX` entities, one dense inverse of I - Q for the whole graph: its
-    diagonal equals that of each strong component's own inverse (the matrix is block
-    triangular in component order), so this is `circularity`'s answer at a fraction of its
-    cost per sample. A closed component (no leak, I - Q singular) goes to `circularity`.
+    One dense inverse of I - Q per strongly connected component of up to
+    `DENSE_CYCLING_MAX` entities: the matrix is block triangular in component order, so
+    the diagonal of its inverse is that of the blocks' own inverses (an entity on no cycle
+    has 1 there and cycles nothing). That is `circularity`'s answer at a fraction of its
+    cost per sample. A larger component, or a closed one (no leak, I - Q singular), goes to
+    `circularity`.
     """
-    if 0 < graph.n <= DENSE_CYCLING_MAX:
-        found = _dense_cycling(graph)
-        if found is not None:
-            return found
+    found = _dense_cycling(graph) if graph.n else None
+    if found is not None:
+        return found
     hop_map = {
         (str(u), str(v)): Hop(str(u), str(v), w, (f"{u}>{v}",), ("other",))
         for u, v, w in zip(
@@ -152,23 +166,54 @@ def cycling(graph: EdgeList) -> tuple[float, float]:
 
 
 def _dense_cycling(graph: EdgeList) -> tuple[float, float] | None:
-    n = graph.n
-    flows = np.zeros((n, n))
-    np.add.at(flows, (graph.src, graph.dst), graph.amount)
-    through = np.maximum(flows.sum(axis=1), flows.sum(axis=0))
-    if through.sum() <= 0:
+    n, paid = graph.n, graph.amount > 0
+    src, dst, amount = graph.src[paid], graph.dst[paid], graph.amount[paid]
+    through = np.maximum(np.bincount(src, amount, n), np.bincount(dst, amount, n))
+    total = float(through.sum())
+    if total <= 0:
         return 0.0, 0.0
-    share = np.divide(flows, through[:, None], out=np.zeros_like(flows), where=through[:, None] > 0)
-    leontief = np.eye(n) - share
-    try:
-        inverse = np.linalg.inv(leontief)
-    except np.linalg.LinAlgError:
+    blocks = _blocks(src, dst, n)
+    if blocks is None:
         return None
-    if not np.allclose(leontief @ inverse, np.eye(n), atol=1e-8):
-        return None  # (nearly) singular: a component that leaks nothing
-    diagonal = np.diag(inverse)
-    cycled = float(((diagonal - 1) / diagonal * through).sum())
-    return cycled / float(through.sum()), cycled
+    share = amount / through[src]  # each payer's outflow, positive: it pays these
+    cycled = 0.0
+    for block in blocks:
+        members, local = np.unique(np.concatenate([src[block], dst[block]]), return_inverse=True)
+        k = len(members)
+        leontief = np.eye(k)
+        leontief[local[: len(block)], local[len(block) :]] -= share[block]
+        try:
+            inverse = np.linalg.inv(leontief)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.allclose(leontief @ inverse, np.eye(k), atol=1e-8):
+            return None  # (nearly) singular: a component that leaks nothing
+        diagonal = np.diag(inverse)
+        cycled += float(((diagonal - 1) / diagonal * through[members]).sum())
+    return cycled / total, cycled
+
+
+def _blocks(src: np.ndarray, dst: np.ndarray, n: int) -> list[np.ndarray] | None:
+    """The edges to invert I - Q over, as groups of edge indices (None: a component
+    too large). Up to `SMALL_INVERSE` entities that both pay and are paid, one group of
+    the edges among them: every closed walk stays among such entities, so the diagonal is
+    the same, and one small inverse costs less than finding the components. Above, one
+    group per strongly connected component."""
+    both = (np.bincount(src, minlength=n) > 0) & (np.bincount(dst, minlength=n) > 0)
+    if both.sum() <= SMALL_INVERSE:
+        among = np.flatnonzero(both[src] & both[dst])
+        return [among] if len(among) else []
+    ones = np.ones(len(src), dtype=np.int8)
+    _, label = connected_components(
+        sp.csr_matrix((ones, (src, dst)), shape=(n, n)), directed=True, connection="strong"
+    )
+    inside = np.flatnonzero(label[src] == label[dst])
+    if len(inside) == 0:
+        return []
+    if np.bincount(label)[label[src[inside]]].max() > DENSE_CYCLING_MAX:
+        return None
+    order = inside[np.argsort(label[src[inside]], kind="stable")]
+    return np.split(order, np.flatnonzero(np.diff(label[src[order]])) + 1)
 
 
 @dataclass(frozen=True)
@@ -188,11 +233,16 @@ def measure(graph: EdgeList, max_length: int) -> _Figures:
 
 
 def _run_chain(args) -> list[_Figures]:
+    """One chain's samples, measured. The processes are the parallelism: BLAS threads on
+    top of them would only fight over the same cores (and its small inverses gain nothing)."""
     graph, samples, seed_sequence, max_length, keep_reciprocity, shuffle_amounts = args
-    return [
-        measure(sample, max_length)
-        for sample in null_graphs(graph, samples, seed_sequence, keep_reciprocity, shuffle_amounts)
-    ]
+    with threadpool_limits(1, user_api="blas"):
+        return [
+            measure(sample, max_length)
+            for sample in null_graphs(
+                graph, samples, seed_sequence, keep_reciprocity, shuffle_amounts
+            )
+        ]
 
 
 def significance(
@@ -228,7 +278,8 @@ def significance(
         (graph, size, seq, max_length, keep_reciprocity, shuffle_amounts)
         for size, seq in zip(sizes, seeds, strict=True)
     ]
-    workers = processes or (min(len(jobs), os.cpu_count() or 1) if samples >= PARALLEL_FROM else 1)
+    share = samples * len(graph.src) >= PARALLEL_FROM
+    workers = processes or (min(len(jobs), os.cpu_count() or 1) if share else 1)
     figures: list[_Figures] = []
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:

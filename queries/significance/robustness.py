@@ -2,9 +2,10 @@
 
 Half of the announced billions are ceilings ("up to") and letters of intent. Under
 `--amounts firm` (see `flow`) only closed, committed or funded deals count, each with its
-firm or up-front part. This module sets the two bases side by side for the largest loops and
-the most concentrated entities, marks the pairs a firm deal joins (a loop with a hop outside
-them rests on ceilings), and hangs the significance p-values on the alerts.
+firm or up-front part. This module sets the two bases side by side for the largest loops, the
+most concentrated entities and the worst full defaults (stress), marks the pairs a firm deal
+joins (a loop with a hop outside them rests on ceilings), and hangs the significance p-values
+on the alerts.
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ import pandas as pd
 
 from dealgraph.graph.model import DataSet
 from dealgraph.queries.dependence.concentration import Concentration, concentration
+from dealgraph.queries.dependence.figures import latest
 from dealgraph.queries.findings.alerts import Alert
 from dealgraph.queries.flows.flow import FIRM_BASES, FIRM_STATUSES, FlowFilter, deals_in_force, hops
 from dealgraph.queries.flows.loops import Loop, find_loops, largest_first
+from dealgraph.queries.risk.stress import (
+    DEFAULT_THRESHOLD,
+    StressNetwork,
+    StressResult,
+    entity_sizes,
+)
 
 if TYPE_CHECKING:
     from dealgraph.queries.significance.loop_significance import Significance
@@ -71,11 +79,21 @@ class ConcentrationShift:
 
 
 @dataclass(frozen=True)
+class DefaultShift:
+    """One entity's full default (it stops paying all it owes), under both bases."""
+
+    entity: str
+    headline: StressResult
+    firm: StressResult | None  # None: it pays nothing firm
+
+
+@dataclass(frozen=True)
 class HeadlineToFirm:
     loops: tuple[LoopShift, ...]
     concentration: tuple[ConcentrationShift, ...]
     headline_loops: int
     firm_loops: int
+    defaults: tuple[DefaultShift, ...] = ()  # the worst full defaults under headline first
 
     def summary(self) -> str:
         survive = sum(s.survives for s in self.loops)
@@ -100,6 +118,7 @@ def headline_to_firm(
         loops = find_loops(hops(deals), max_length).loops
         conc = [c for p in perspectives for c in concentration(deals, p)]
         searched[basis] = (loops, conc)
+    defaults = worst_defaults(dataset, flow, top)
     firm_loops = {loop.entities: loop for loop in searched["firm"][0]}
     loop_rows = tuple(
         _loop_shift(loop, firm_loops.get(loop.entities))
@@ -108,7 +127,37 @@ def headline_to_firm(
     firm_conc = {(c.entity, c.perspective): c for c in searched["firm"][1]}
     most = sorted(searched["headline"][1], key=lambda c: (-c.top.share * c.total_usd, c.entity))
     conc_rows = tuple(_conc_shift(c, firm_conc.get((c.entity, c.perspective))) for c in most[:top])
-    return HeadlineToFirm(loop_rows, conc_rows, len(searched["headline"][0]), len(firm_loops))
+    return HeadlineToFirm(
+        loop_rows, conc_rows, len(searched["headline"][0]), len(firm_loops), defaults
+    )
+
+
+def worst_defaults(dataset: DataSet, flow: FlowFilter, top: int = 5) -> tuple[DefaultShift, ...]:
+    """The `top` full defaults that cost the others most under headline amounts (the ones
+    `stress` alerts on: they would distress a counterparty), each also under firm amounts:
+    how much of the contagion rests on ceilings and letters of intent."""
+    revenue = latest(dataset.financials, "revenue_usd", flow.as_of)
+    networks = {}
+    for basis in ("headline", "firm"):
+        hop_map = hops(deals_in_force(dataset.deals, replace(flow, amounts=basis)))
+        networks[basis] = StressNetwork(hop_map, entity_sizes(hop_map, revenue))
+    headline = networks["headline"]
+    found = [
+        headline.propagate({origin: 1.0}, DEFAULT_THRESHOLD)
+        for origin in headline.could_distress(DEFAULT_THRESHOLD)
+    ]
+    found.sort(key=lambda r: (-r.loss_usd, r.shocks))
+    firm = networks["firm"]
+    return tuple(
+        DefaultShift(
+            r.shocks[0][0],
+            r,
+            firm.propagate(dict(r.shocks), DEFAULT_THRESHOLD)
+            if r.shocks[0][0] in firm.out
+            else None,
+        )
+        for r in found[:top]
+    )
 
 
 def _loop_shift(loop: Loop, firm: Loop | None) -> LoopShift:

@@ -591,6 +591,11 @@
       el("p", null, alert.summary),
       el("p", "facts", "Severity " + alert.severity + " · " + alert.amount_text + " · alert " + alert.id),
     ];
+    const p = alert.details.p_value;
+    if (p !== undefined && p !== null) {  // against degree-preserving shuffles (docs/risk.md)
+      parts.push(el("p", "facts", "Against chance: p = " + p.toFixed(3) + (alert.kind === "circular_flow"
+        ? " for loops of this length" : " for the loops through " + nameOf(alert.entities[0]))));
+    }
     if (alert.kind === "circular_flow") {
       const hops = el("ol", "deals");
       for (const hop of alert.details.hops) {
