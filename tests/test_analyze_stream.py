@@ -22,7 +22,7 @@ from conftest import deal
 from dealgraph import load, spill_sort
 from dealgraph.cli import main
 from dealgraph.cli.analysis_files import csv_lines
-from dealgraph.cli.findings import ALERT_COLUMNS
+from dealgraph.cli.findings import ALERT_COLUMNS, alert_csv_rows
 from dealgraph.cli.options import render
 from dealgraph.queries.findings.alerts import SEVERITIES, stable_id
 from dealgraph.spill_sort import SpillSort
@@ -71,7 +71,7 @@ def test_analyze_streams_every_loop_once_and_sorts_like_the_whole_list(
     monkeypatch.setattr(map_module, "MAX_ALERTS_LISTED", 7)  # the map lists a few of many
     folder, out = dense_data(make_data, seed), tmp_path / "out"
     args = ["--data", str(folder), "--max-length", "5", "--min-amount", "0"]
-    result = CliRunner().invoke(main, ["analyze", *args, "--out", str(out)])
+    result = CliRunner().invoke(main, ["analyze", *args, "--samples", "20", "--out", str(out)])
     assert result.exit_code == 0, result.output
 
     streamed = [json.loads(line) for line in (out / "alerts.jsonl").read_text().splitlines()]
@@ -82,16 +82,17 @@ def test_analyze_streams_every_loop_once_and_sorts_like_the_whole_list(
     assert all(tuple(row["entities"]) == expected[row["id"]] for row in loops)
 
     # alerts.json and alerts.csv: the in-memory analysis rendered whole, byte for byte
-    rows = load(folder).alert_rows(compare_firm=True, max_length=5, min_amount=0)
+    asked = {"compare_firm": True, "max_length": 5, "min_amount": 0, "samples": 20}
+    rows = load(folder).alert_rows(**asked)
     assert (out / "alerts.json").read_text() == render(rows, "json")
-    as_csv = render([{k: r[k] for k in ALERT_COLUMNS} for r in rows], "csv", ALERT_COLUMNS)
+    as_csv = render(alert_csv_rows(rows), "csv", ALERT_COLUMNS)
     assert (out / "alerts.csv").read_text() == as_csv
     # ... and the stream's alerts, sorted, are the same alerts
     assert json.loads((out / "alerts.json").read_text()) == sorted(streamed, key=sort_key)
     table = list(csv.DictReader(io.StringIO((out / "alerts.csv").read_text())))
     assert [r["id"] for r in table] == [r["id"] for r in sorted(streamed, key=sort_key)]
     # the map, its loops picked as they went by, is the one drawn from the whole analysis
-    whole = load(folder).map(compare_firm=True, max_length=5, min_amount=0)
+    whole = load(folder).map(**asked)
     assert (out / "map.html").read_text() == whole.html
 
     # the summary: counts, and the five largest loops of a full sort

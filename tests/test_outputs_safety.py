@@ -29,13 +29,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SET = ("alerts.jsonl", "alerts.json", "alerts.csv", "map.html", "significance.json")  # analyze's
 
 
-def run(*args, ok=True):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
-
-
 def spawn(*args, umask=None, env=None, **kw) -> subprocess.CompletedProcess:
     """`python -m dealgraph ARGS` in a real process (optionally with a umask and a stop hook)."""
     return subprocess.run(

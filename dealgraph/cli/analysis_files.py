@@ -42,13 +42,20 @@ def write_alert_files(alerts: Iterable[Alert], folder: Path, columns: list[str])
         while batch := list(islice(stream, BATCH)):
             jsonl.write(b"".join([orjson.dumps(alert, option=_JSON) + b"\n" for alert in batch]))
             checkpoint()  # a test may stop the stream here (atomic_files)
-            lines = csv_lines([[getattr(a, c) for c in columns] for a in batch])
+            lines = csv_lines([[_column(a, c) for c in columns] for a in batch])
             for alert, line in zip(batch, lines, strict=True):
                 key = (-SEVERITIES.index(alert.severity), -(alert.amount_usd or 0.0), alert.id)
                 indented = orjson.dumps(alert, option=_INDENTED).replace(b"\n", b"\n  ")
                 ordered.add(key, (indented, line))
         _write_sorted(ordered, folder, columns)
         return len(ordered)
+
+
+def _column(alert: Alert, column: str) -> object:
+    """An alert's CSV cell: `p_value` is lifted from its details, as `alert_csv_rows` does."""
+    if column == "p_value":
+        return (alert.details or {}).get("p_value")
+    return getattr(alert, column)
 
 
 def _write_sorted(ordered: SpillSort, folder: Path, columns: list[str]) -> None:
