@@ -13,6 +13,7 @@ from dealgraph.queries.flows.loops import find_loops
 from dealgraph.queries.significance.loop_significance import (
     benjamini_hochberg,
     edge_list,
+    format_p,
     significance,
     significance_dict,
 )
@@ -190,8 +191,10 @@ def test_entity_q_values_are_benjamini_hochberg_of_their_p_values():
 def test_one_line_summary_states_the_comparison():
     found = significance(random_hops(1, extra=[("n00", "n01"), ("n01", "n00")]), samples=50)
     line = found.summary()
-    assert line.startswith(f"{found.total.observed:,.0f} loops against ")
+    assert line.startswith(f"{found.total.observed:,.0f} loops of 2 to 5 entities against ")
     assert "in 50 degree-preserving shuffles, p " in line
+    two = format_p(found.loops_by_length[2].p_value, 50)
+    assert f"(two-party loops {two}, money circulating " in line
 
 
 def test_an_empty_graph_tests_nothing():

@@ -81,11 +81,17 @@ class Significance:
     shuffle_amounts: bool
 
     def summary(self) -> str:
-        """'94 loops against 31 ± 6 in 1,000 degree-preserving shuffles, p < 0.001'."""
-        t = self.total
+        """'94 loops of 2 to 5 entities against 31 ± 6 in 1,000 degree-preserving shuffles,
+        p < 0.001 (two-party loops p = 0.002, money circulating p < 0.001)': the count, and
+        beside it the two figures a count can hide (round trips and the money going round)."""
+        t, n = self.total, self.samples
+        beside = [f"money circulating {format_p(self.circulating_usd.p_value, n)}"]
+        if 2 in self.loops_by_length:
+            beside.insert(0, f"two-party loops {format_p(self.loops_by_length[2].p_value, n)}")
         return (
-            f"{t.observed:,.0f} loops against {t.null_mean:,.0f} ± {t.null_sd:,.0f} "
-            f"in {self.samples:,} degree-preserving shuffles, {format_p(t.p_value, self.samples)}"
+            f"{t.observed:,.0f} loops of 2 to {self.max_length} entities against "
+            f"{t.null_mean:,.0f} ± {t.null_sd:,.0f} in {n:,} degree-preserving shuffles, "
+            f"{format_p(t.p_value, n)} ({', '.join(beside)})"
         )
 
     def entity_p_values(self) -> dict[str, float]:
