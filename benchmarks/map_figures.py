@@ -1,7 +1,7 @@
 """Figures for the map: time to write it, time until it is drawn and idle in
 headless Chromium, and how quickly it answers once open.
 
-Run: /work/venv/bin/python benchmarks/map_figures.py [--sizes 500 2000 10000] [--uncapped 4000]
+Run: python benchmarks/map_figures.py [--sizes 500 2000 10000] [--uncapped 4000]
 
 For the bundled data set and synthetic power-law graphs (benchmarks/synthetic.py, three deals
 per entity) it prints one row per graph:
