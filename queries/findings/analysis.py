@@ -23,7 +23,7 @@ from dealgraph.queries.findings.alert_kinds import (
     loop_alerts,
     other_alerts,
 )
-from dealgraph.queries.findings.alerts import Alert, sort_alerts
+from dealgraph.queries.findings.alerts import LOOP_KIND, Alert, sort_alerts
 from dealgraph.queries.findings.largest import Largest
 from dealgraph.queries.flows.flow import FlowFilter, Hop
 from dealgraph.queries.flows.loops import (
@@ -129,12 +129,19 @@ def stream_alerts(
     (sorted). Nothing keeps the loops, so memory stays flat however many there are: the
     way to write millions of loop alerts to a file or a pipe."""
     inputs = AlertInputs(dataset, options)
-    tested = _significance(inputs)  # before the stream: loop alerts carry p-values
+    yield from _alert_stream(inputs, _significance(inputs), report)
+
+
+def _alert_stream(
+    inputs: AlertInputs, tested: Significance | None, report: StreamReport | None
+) -> Iterator[Alert]:
+    """Loop alerts as found, then the other kinds sorted (computed only once the loops are
+    out, so the stream starts at once); each with its p-value when `tested`."""
     loops = loop_alerts(inputs, report)
     if tested is not None:
         loops = _with_p_values(loops, tested)
     yield from loops
-    others = sort_alerts(other_alerts(inputs))  # after the loops: the stream starts at once
+    others = sort_alerts(other_alerts(inputs))
     yield from with_p_values(others, tested) if tested is not None else others
 
 
@@ -171,18 +178,10 @@ class AnalysisStream:
         inputs, options = self.inputs, self.analysis.options
         tested = _significance(inputs)
         largest = Largest(self.keep_loops, key=lambda a: (-(a.amount_usd or -1.0), a.entities))
-        loops = loop_alerts(inputs, self.report)
-        if tested is not None:
-            loops = _with_p_values(loops, tested)
-        for alert in loops:
+        others: list[Alert] = []
+        for alert in _alert_stream(inputs, tested, self.report):
             self.severities[alert.severity] += 1
-            largest.add(alert)
-            yield alert
-        others = sort_alerts(other_alerts(inputs))
-        if tested is not None:
-            others = with_p_values(others, tested)
-        for alert in others:
-            self.severities[alert.severity] += 1
+            (largest.add if alert.kind == LOOP_KIND else others.append)(alert)
             yield alert
         hop_map = inputs.hop_map
         kept = [Loop(a.entities, tuple(hop_map[pair] for pair in _pairs(a.entities)))
