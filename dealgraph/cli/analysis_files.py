@@ -21,14 +21,13 @@ from pathlib import Path
 import orjson
 
 from dealgraph.atomic_files import checkpoint
-from dealgraph.cli.options import csv_text, render
+from dealgraph.cli.options import JSON_OPTIONS, csv_text, render
 from dealgraph.queries.findings.alerts import SEVERITIES, Alert
 from dealgraph.spill_sort import SpillSort
 
 ALERT_FILES = ("alerts.jsonl", "alerts.json", "alerts.csv")
 BATCH = 2_048  # alerts serialised and written per call
-_JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS  # as `options.to_json`
-_INDENTED = _JSON | orjson.OPT_INDENT_2
+_INDENTED = JSON_OPTIONS | orjson.OPT_INDENT_2
 
 
 def write_alert_files(alerts: Iterable[Alert], folder: Path, columns: list[str]) -> int:
@@ -40,7 +39,9 @@ def write_alert_files(alerts: Iterable[Alert], folder: Path, columns: list[str])
         (folder / "alerts.jsonl").open("wb") as jsonl,
     ):
         while batch := list(islice(stream, BATCH)):
-            jsonl.write(b"".join([orjson.dumps(alert, option=_JSON) + b"\n" for alert in batch]))
+            jsonl.write(
+                b"".join([orjson.dumps(alert, option=JSON_OPTIONS) + b"\n" for alert in batch])
+            )
             checkpoint()  # a test may stop the stream here (atomic_files)
             lines = csv_lines([[_column(a, c) for c in columns] for a in batch])
             for alert, line in zip(batch, lines, strict=True):

@@ -260,14 +260,15 @@ def complete_entity(ctx: click.Context, param: click.Parameter, incomplete: str)
 # -- rows out ---------------------------------------------------------------------
 
 FORMATS = ("table", "json", "jsonl", "csv")
-_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+# How every JSON output is written (numpy scalars, non-text keys); `to_json` and the streams.
+JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 _FORMULA_START = frozenset("=+-@\t\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def to_json(value: object, indent: bool = False, sort_keys: bool = False) -> str:
     """JSON text, fast at any size (orjson): NaN as null, tuples as lists, UTF-8 kept."""
-    option = _JSON_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
+    option = JSON_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
     option |= orjson.OPT_SORT_KEYS if sort_keys else 0
     return orjson.dumps(value, option=option).decode("utf-8")
 

@@ -17,6 +17,7 @@ import orjson
 
 from dealgraph.api import DealGraph
 from dealgraph.atomic_files import atomic_output, checkpoint
+from dealgraph.cli.options import JSON_OPTIONS
 from dealgraph.cli.output import Output
 from dealgraph.queries.findings.alerts import SEVERITIES
 from dealgraph.queries.findings.analysis import StreamReport
@@ -24,7 +25,6 @@ from dealgraph.queries.findings.analysis import StreamReport
 PROGRESS_EVERY = 0.5  # seconds between progress updates
 BATCH = 256  # alerts per write
 FLUSH_EVERY = 0.2  # seconds: lines found more slowly go out at least this often
-_JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS  # as `options.to_json`
 
 
 def write_alerts_jsonl(graph: DealGraph, filters: dict, output: Output) -> str | None:
@@ -39,7 +39,7 @@ def write_alerts_jsonl(graph: DealGraph, filters: dict, output: Output) -> str |
     pending: list[bytes] = []
     with atomic_output(output.path or Path("-"), binary=True) as out:  # stdout, device, FIFO
         for alert in graph.alert_stream(report, **filters):
-            pending.append(orjson.dumps(alert, option=_JSON))
+            pending.append(orjson.dumps(alert, option=JSON_OPTIONS))
             checkpoint()  # a test may stop the stream here (atomic_files)
             worst = max(worst, SEVERITIES.index(alert.severity))
             now = time.monotonic()
