@@ -5,7 +5,10 @@ search finds; holding millions of alerts to sort them took gigabytes. `SpillSort
 at most `run_size` records in memory: when that many are in, they are sorted and pickled
 to a run file (in chunks, so reading one back costs one `pickle.loads` per chunk), and
 `sorted()` merges the runs with `heapq.merge`. Memory is one run plus a chunk per run.
-Ties keep the order the records were added in, as `sorted` does.
+
+Records are sorted as they compare (tuples field by field, no key function: the fastest
+sort and merge Python has), so a caller puts its sort key first and, to keep ties in the
+order added, a running count after it.
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ from __future__ import annotations
 import heapq
 import pickle
 import tempfile
-from collections.abc import Iterator
-from operator import itemgetter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +25,19 @@ CHUNK = 1_000  # records per pickle in a run file
 
 
 class SpillSort:
-    """`add(key, record)` as records come; `sorted()` once, records by key; the run
-    files live in `folder` (a temporary folder the caller removes) and go on `close`."""
+    """`extend(records)` as records come; `sorted()` once, records in order; the run files
+    live in `folder` (a temporary folder the caller removes) and go on `close`."""
 
     def __init__(self, folder: Path, run_size: int | None = None):
         self.folder, self.run_size = folder, run_size or RUN_SIZE
-        self._batch: list[tuple[Any, int, Any]] = []
+        self._batch: list[Any] = []
         self._runs: list[Path] = []
         self._added = 0
 
-    def add(self, key: Any, record: Any) -> None:
-        self._batch.append((key, self._added, record))  # the count keeps ties in order
-        self._added += 1
+    def extend(self, records: Iterable[Any]) -> None:
+        before = len(self._batch)
+        self._batch.extend(records)
+        self._added += len(self._batch) - before
         if len(self._batch) >= self.run_size:
             self._spill()
 
@@ -42,7 +45,7 @@ class SpillSort:
         return self._added
 
     def _spill(self) -> None:
-        self._batch.sort(key=itemgetter(0, 1))
+        self._batch.sort()
         fd, name = tempfile.mkstemp(dir=self.folder, prefix=".sort-run.", suffix=".tmp")
         with open(fd, "wb") as out:
             for start in range(0, len(self._batch), CHUNK):
@@ -51,14 +54,11 @@ class SpillSort:
         self._batch = []
 
     def sorted(self) -> Iterator[Any]:
-        """Every record, by key (then by the order added)."""
-        self._batch.sort(key=itemgetter(0, 1))
+        """Every record, in order."""
+        self._batch.sort()
         if not self._runs:
-            yield from (record for _, _, record in self._batch)
-            return
-        runs = [_read_run(path) for path in self._runs]
-        merged = heapq.merge(*runs, self._batch, key=itemgetter(0, 1))
-        yield from (record for _, _, record in merged)
+            return iter(self._batch)
+        return heapq.merge(*[_read_run(path) for path in self._runs], self._batch)
 
     def close(self) -> None:
         for path in self._runs:
@@ -72,7 +72,7 @@ class SpillSort:
         self.close()
 
 
-def _read_run(path: Path) -> Iterator[tuple]:
+def _read_run(path: Path) -> Iterator[Any]:
     with path.open("rb") as run:
         while True:
             try:

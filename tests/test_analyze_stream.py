@@ -119,11 +119,13 @@ def test_analyze_with_no_alerts_writes_empty_files(make_data, tmp_path):
 @pytest.mark.parametrize("run_size", [1, 3, 1000])
 def test_spill_sort_gives_sorted_order_ties_as_added(tmp_path, run_size):
     rng = random.Random(run_size)
-    records = [(rng.randint(0, 9), f"r{i}") for i in range(300)]  # many equal keys
+    records = [(rng.randint(0, 9), i, f"r{i}") for i in range(300)]  # many equal keys
     with SpillSort(tmp_path, run_size) as ordered:
-        for key, name in records:
-            ordered.add(key, name)
-        assert list(ordered.sorted()) == [name for _, name in sorted(records, key=lambda r: r[0])]
+        for start in range(0, len(records), 7):
+            ordered.extend(records[start : start + 7])
+        assert len(ordered) == len(records)
+        expected = sorted(records, key=lambda r: r[0])  # ties in the order added
+        assert list(ordered.sorted()) == expected
         spilled = list(tmp_path.iterdir())
     assert (len(spilled) > 1) == (run_size < len(records))
     assert list(tmp_path.iterdir()) == []  # the runs go on close
@@ -134,13 +136,15 @@ def test_csv_lines_are_the_rendered_rows():
     reader would split: formulas, signs, line breaks, lists, numbers, nothing."""
     values = ["=1+1", "-5", "+x", "@sum", "\tx", "a\nb", "a\r\nb", 'say "hi"', "", "plain",
               ("=x", "y"), ("a", "=b"), ("a", "b"), (), 3.0, 2.5, -1.0, None, float("nan"),
-              "Ünïcode", "1e9", "-1e9"]  # fmt: skip
+              "Ünïcode", "1e9", "-1e9", "a,b", ("a,b", "c"), "'x", " x"]  # fmt: skip
     rng = random.Random(0)
-    rows = [[rng.choice(values) for _ in range(4)] for _ in range(200)]
-    columns = ["a", "b", "c", "d"]
-    rendered = render([dict(zip(columns, row, strict=True)) for row in rows], "csv", columns)
-    header = render([], "csv", columns)
-    assert b"".join(csv_lines(rows)).decode("utf-8") == rendered.removeprefix(header)
+    for width in (1, 4):
+        rows = [[rng.choice(values) for _ in range(width)] for _ in range(300)]
+        columns = ["a", "b", "c", "d"][:width]
+        rendered = render([dict(zip(columns, row, strict=True)) for row in rows], "csv", columns)
+        header = render([], "csv", columns)
+        by_column = [list(column) for column in zip(*rows, strict=True)]
+        assert b"".join(csv_lines(by_column)).decode("utf-8") == rendered.removeprefix(header)
 
 
 def every_pair_trades(make_data):

@@ -3,9 +3,14 @@
 - alerts.jsonl: one JSON line per alert in the order found (loops as the search finds them,
   then the other kinds), as `alerts --format jsonl` prints them.
 - alerts.json and alerts.csv: the same alerts most severe first, then largest, then by id,
-  byte for byte what rendering the whole list gives (`options.render`). Each alert's JSON
-  (indented one level, as inside the list) and CSV line are made once, go to a `SpillSort`
-  on disk, and are merged into the two files at the end.
+  byte for byte what rendering the whole list gives (`options.render`: a JSON list holds
+  one record a line, so alerts.json's records are alerts.jsonl's lines).
+
+Each alert is serialised once (its JSON line, written to alerts.jsonl as found) and its
+CSV line made once. A `SpillSort` on disk takes each alert's sort key, where its line lies
+in alerts.jsonl, and its CSV line; alerts.json is then copied line by line out of
+alerts.jsonl in sorted order (`os.pread`: mapping the file into memory would count
+gigabytes of file pages as the process's own) and alerts.csv written from the merged runs.
 
 Everything is written into the output set's staging folder (`output_set`), which is moved
 in whole, so no file here needs its own temporary name.
@@ -14,92 +19,131 @@ in whole, so no file here needs its own temporary name.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from itertools import islice
+from operator import attrgetter
+from os import pread
 from pathlib import Path
 
 import orjson
 
 from dealgraph.atomic_files import checkpoint
+from dealgraph.cli.gc_tuning import fewer_collections
 from dealgraph.cli.options import JSON_OPTIONS, csv_text, render
 from dealgraph.queries.findings.alerts import SEVERITIES, Alert
 from dealgraph.spill_sort import SpillSort
 
 ALERT_FILES = ("alerts.jsonl", "alerts.json", "alerts.csv")
 BATCH = 2_048  # alerts serialised and written per call
-_INDENTED = JSON_OPTIONS | orjson.OPT_INDENT_2
+_LINE = JSON_OPTIONS | orjson.OPT_APPEND_NEWLINE
 
 
 def write_alert_files(alerts: Iterable[Alert], folder: Path, columns: list[str]) -> int:
     """Write `ALERT_FILES` into `folder` from `alerts` (read once; `columns` are the CSV's).
     Returns how many alerts were written."""
     stream = iter(alerts)
-    with (
-        SpillSort(folder) as ordered,
-        (folder / "alerts.jsonl").open("wb") as jsonl,
-    ):
-        while batch := list(islice(stream, BATCH)):
-            jsonl.write(
-                b"".join([orjson.dumps(alert, option=JSON_OPTIONS) + b"\n" for alert in batch])
-            )
-            checkpoint()  # a test may stop the stream here (atomic_files)
-            lines = csv_lines([[_column(a, c) for c in columns] for a in batch])
-            for alert, line in zip(batch, lines, strict=True):
-                key = (-SEVERITIES.index(alert.severity), -(alert.amount_usd or 0.0), alert.id)
-                indented = orjson.dumps(alert, option=_INDENTED).replace(b"\n", b"\n  ")
-                ordered.add(key, (indented, line))
+    rank = {severity: -i for i, severity in enumerate(SEVERITIES)}  # most severe first
+    with fewer_collections(), SpillSort(folder) as ordered:
+        with (folder / "alerts.jsonl").open("wb") as jsonl:
+            at = 0  # where the next line starts in alerts.jsonl
+            while batch := list(islice(stream, BATCH)):
+                lines = [orjson.dumps(alert, option=_LINE) for alert in batch]
+                jsonl.write(b"".join(lines))
+                checkpoint()  # a test may stop the stream here (atomic_files)
+                records = []
+                for alert, line, row in zip(batch, lines, alert_csv_lines(batch, columns),
+                                            strict=True):  # fmt: skip
+                    key = (rank[alert.severity], -(alert.amount_usd or 0.0), alert.id, at)
+                    records.append((*key, len(line) - 1, row))
+                    at += len(line)
+                ordered.extend(records)
         _write_sorted(ordered, folder, columns)
         return len(ordered)
 
 
-def _column(alert: Alert, column: str) -> object:
-    """An alert's CSV cell: `p_value` is lifted from its details, as `alert_csv_rows` does."""
-    if column == "p_value":
-        return (alert.details or {}).get("p_value")
-    return getattr(alert, column)
-
-
 def _write_sorted(ordered: SpillSort, folder: Path, columns: list[str]) -> None:
-    """alerts.json as `to_json(rows, indent=True)` writes it (`[]` when empty), and
-    alerts.csv with its header."""
+    """alerts.json as `render(rows, "json")` writes it (`[]` when empty), and alerts.csv
+    with its header."""
     header = render([], "csv", columns).encode("utf-8")
-    with (
-        (folder / "alerts.json").open("wb") as as_json,
-        (folder / "alerts.csv").open("wb") as as_csv,
-    ):
+    with ExitStack() as files:
+        as_json = files.enter_context((folder / "alerts.json").open("wb"))
+        as_csv = files.enter_context((folder / "alerts.csv").open("wb"))
         as_csv.write(header)
+        if not len(ordered):
+            as_json.write(render([], "json").encode("utf-8"))
+            return
+        jsonl = files.enter_context((folder / "alerts.jsonl").open("rb")).fileno()
         records = ordered.sorted()
+        as_json.write(b"[\n")
         while batch := list(islice(records, BATCH)):
-            start = b"[\n  " if as_json.tell() == 0 else b",\n  "
-            as_json.write(start + b",\n  ".join(indented for indented, _ in batch))
-            as_csv.write(b"".join(line for _, line in batch))
+            if as_json.tell() > 2:
+                as_json.write(b",\n")
+            as_json.write(b",\n".join([pread(jsonl, r[4], r[3]) for r in batch]))
+            as_csv.write(b"".join([r[5] for r in batch]))
             checkpoint()
-        as_json.write(b"\n]\n" if as_json.tell() else b"[]\n")
+        as_json.write(b"\n]\n")
 
 
-def csv_lines(rows: list[list[object]]) -> list[bytes]:
-    """Each row's CSV line, as `options.render(rows, "csv")` writes it: cells made safe by
-    `csv_text`, `\\n` line ends, cells holding `\\r` or `\\n` quoted (`csv.writer` quotes
-    its own terminator only, so it writes `\\r\\n`, one `write` a row)."""
+def alert_csv_lines(alerts: Sequence[Alert], columns: Sequence[str]) -> list[bytes]:
+    """Each alert's CSV line (`p_value` lifted from its details, as `alert_csv_rows` does)."""
+    values = []
+    for column in columns:
+        if column == "p_value":
+            values.append([(a.details or {}).get("p_value") for a in alerts])
+        else:
+            values.append(list(map(attrgetter(column), alerts)))
+    return csv_lines(values)
+
+
+def csv_lines(columns: Sequence[Sequence[object]]) -> list[bytes]:
+    """The CSV line of each row of `columns` (a list of values per column), as
+    `options.render(rows, "csv")` writes it: cells made safe by `csv_text`, `\\n` line ends,
+    cells holding a comma, a quote, `\\r` or `\\n` quoted.
+
+    Most rows need no quoting; their line is the cells joined, a tenth of `csv.writer`'s
+    time. A row whose joined text holds a quote, a line break or more commas than it has
+    separators goes through `csv.writer` (which quotes the characters of its terminator
+    only, so it writes `\\r\\n`, one `write` a row, and the `\\r` is dropped)."""
+    separators = len(columns) - 1
     lines: list[str] = []
     writer = csv.writer(_Lines(lines), lineterminator="\r\n")
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return [(line[:-2] + "\n").encode("utf-8") for line in lines]
+    for row in zip(*[_cells(values) for values in columns], strict=True):
+        text = ",".join(row)
+        if ('"' in text or "\n" in text or "\r" in text or text.count(",") != separators
+                or not text):  # fmt: skip  # (a lone empty cell is written `""`)
+            writer.writerow(row)
+            text = lines.pop()[:-2]
+        lines.append(text + "\n")
+    return [line.encode("utf-8") for line in lines]
 
 
-def _cell(value: object) -> str:
-    """`csv_text(value)`, without the call for text that cannot start a formula (text
-    or a tuple of text whose first character is a letter or digit)."""
-    if type(value) is str:
-        text = value
-    elif type(value) is tuple:
-        try:
-            text = ";".join(value)
-        except TypeError:  # not all text
-            return csv_text(value)
-    else:
-        return csv_text(value)
-    return text if text[:1].isalnum() else csv_text(value)
+def _cells(values: Sequence[object]) -> list[str]:
+    """`csv_text` of each value, a column at a time, without the call for the common cells:
+    text (or a tuple of text) whose first character is a letter or digit, numbers, None."""
+    cells: list[str] = []
+    add = cells.append
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            text = value
+        elif kind is tuple:
+            try:
+                text = ";".join(value)  # type: ignore[arg-type]
+            except TypeError:  # not all text
+                add(csv_text(value))
+                continue
+        elif kind is float and value == value:  # not NaN
+            add(str(int(value)) if value.is_integer() else repr(value))  # type: ignore[union-attr]
+            continue
+        elif value is None:
+            add("")
+            continue
+        else:
+            add(csv_text(value))
+            continue
+        add(text if text[:1].isalnum() else csv_text(value))
+    return cells
 
 
 class _Lines:

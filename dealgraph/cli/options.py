@@ -321,8 +321,8 @@ class _Lines:
 def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
     """The text of `rows` in `fmt`; `columns` fixes the order (and the CSV header if empty)."""
     columns = list(columns or (rows[0].keys() if rows else []))
-    if fmt == "json":
-        return to_json(rows, indent=True) + "\n"
+    if fmt == "json":  # a list, one record a line: compact, and still read line by line
+        return "[\n" + ",\n".join(to_json(r) for r in rows) + "\n]\n" if rows else "[]\n"
     if fmt == "jsonl":
         return "".join(to_json(r) + "\n" for r in rows)
     if fmt == "csv":

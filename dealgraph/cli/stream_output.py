@@ -17,6 +17,7 @@ import orjson
 
 from dealgraph.api import DealGraph
 from dealgraph.atomic_files import atomic_output, checkpoint
+from dealgraph.cli.gc_tuning import fewer_collections
 from dealgraph.cli.options import JSON_OPTIONS
 from dealgraph.cli.output import Output
 from dealgraph.queries.findings.alerts import SEVERITIES
@@ -37,7 +38,7 @@ def write_alerts_jsonl(graph: DealGraph, filters: dict, output: Output) -> str |
     show_progress = output.shows_progress
     last = written = time.monotonic()
     pending: list[bytes] = []
-    with atomic_output(output.path or Path("-"), binary=True) as out:  # stdout, device, FIFO
+    with fewer_collections(), atomic_output(output.path or Path("-"), binary=True) as out:
         for alert in graph.alert_stream(report, **filters):
             pending.append(orjson.dumps(alert, option=JSON_OPTIONS))
             checkpoint()  # a test may stop the stream here (atomic_files)

@@ -48,6 +48,7 @@ class LoopAlertBuilder:
         self._parts: dict[tuple[str, str], tuple] = {}
         self._days: dict[int, str] = {}  # day ordinal -> ISO text
         self._usd: dict[float | None, str] = {}  # amount -> its text (a loop's is a hop's)
+        self._grades: dict[tuple, tuple[str, str]] = {}  # see `_grade`
 
     def hop_part(self, source: str, target: str) -> tuple:
         """What every loop through the hop `source -> target` shares (see `_AMOUNT` etc.)."""
@@ -82,24 +83,25 @@ class LoopAlertBuilder:
         known, new = self._parts, self.hop_part
         pairs = zip(entities, (*entities[1:], entities[0]), strict=True)
         parts = [known.get(pair) or new(*pair) for pair in pairs]
-        firsts = [p[_FIRST] for p in parts]
+        fields = list(zip(*parts, strict=True))  # each hop part's field, hop by hop
+        firsts = fields[_FIRST]
         first, last = min(firsts), max(firsts)
         span = last - first
         if self.max_span_days is not None and span > self.max_span_days:
             return None
-        ranks = [p[_RANK] for p in parts]
+        ranks = fields[_RANK]
         weakest = parts[ranks.index(min(ranks))]  # the first leg of the lowest rank
-        timing, firmness = timing_of(span), firmness_of(weakest[_STATUS], weakest[_BASIS])
-        amounts = [p[_AMOUNT] for p in parts]
+        amounts = fields[_AMOUNT]
         unknown = amounts.count(None)
         amount = None if unknown else min(amounts)
+        soft = None if self.firm_pairs is None else any(fields[_SOFT])
+        timing = timing_of(span)
+        severity, firmness = self._grade(amount, timing, weakest[_STATUS], weakest[_BASIS])
         length = len(entities)
-        names = [p[_NAME] for p in parts]
-        names.append(names[0])
         days = self._days
         details = {
             "length": length,
-            "hops": [p[_ENTRY] for p in parts],
+            "hops": list(fields[_ENTRY]),
             "first_date": days[first],
             "last_date": days[last],
             "span_days": span,
@@ -108,24 +110,36 @@ class LoopAlertBuilder:
             "weakest_hop": weakest[_ENDS],
             "weakest_status": weakest[_STATUS],
             "weakest_basis": weakest[_BASIS],
-            "amount_low_usd": _smallest([p[_LOW] for p in parts]),
-            "amount_high_usd": _smallest([p[_HIGH] for p in parts]),
+            "amount_low_usd": _smallest(fields[_LOW]),
+            "amount_high_usd": _smallest(fields[_HIGH]),
         }
-        soft = None
-        if self.firm_pairs is not None:
-            soft = details["rests_on_ceilings"] = any([p[_SOFT] for p in parts])
+        if soft is not None:
+            details["rests_on_ceilings"] = soft
+        names = fields[_NAME]
+        path = " -> ".join((*names, names[0]))
         return Alert(
             stable_id("loop", *entities),
             LOOP_KIND,
-            loop_severity(amount, shift_of(timing, firmness)),
+            severity,
             entities,
             amount,
-            sum([p[_DEALS] for p in parts], ()),
-            tuple(sorted(frozenset().union(*[p[_URLS] for p in parts]))),
-            loop_summary(" -> ".join(names), self._format_usd(amount), unknown, length, soft),
+            sum(fields[_DEALS], ()),
+            tuple(sorted(frozenset().union(*fields[_URLS]))),
+            loop_summary(path, self._format_usd(amount), unknown, length, soft),
             details,
         )
 
+    def _grade(self, amount: float | None, timing: str, status: str, basis: str) -> tuple:
+        """Severity and firmness: a few values repeated over millions of loops (as many
+        as hop amounts, timings and weakest terms go together), each worked out once."""
+        key = (amount, timing, status, basis)
+        graded = self._grades.get(key)
+        if graded is None:
+            firmness = firmness_of(status, basis)
+            severity = loop_severity(amount, shift_of(timing, firmness))
+            graded = self._grades[key] = (severity, firmness)
+        return graded
 
-def _smallest(amounts: list[float | None]) -> float | None:
+
+def _smallest(amounts: tuple[float | None, ...]) -> float | None:
     return None if None in amounts else min(amounts)  # type: ignore[type-var]
