@@ -88,16 +88,17 @@ class AlertInputs:
         and suppliers read the same hops."""
         if "concentration" not in self.options.alert_kinds:
             return []
-        by_kinds: dict[frozenset[str], dict] = {}
-        found = []
+        least = self.options.min_amount or 0.0
+        by_kinds: dict[frozenset[str], list[str]] = {}
         for perspective in self.options.perspectives:
-            kinds = perspective_kinds(perspective)
-            if kinds not in by_kinds:
-                by_kinds[kinds] = role_hops(self.deals, kinds)
-            found += concentration_of_hops(
-                by_kinds[kinds], perspective, self.options.min_amount or 0.0
-            )
-        return found
+            by_kinds.setdefault(perspective_kinds(perspective), []).append(perspective)
+        found: dict[str, list[Concentration]] = {}
+        for kinds, perspectives in by_kinds.items():  # one set of role hops at a time
+            role = role_hops(self.deals, kinds)
+            for perspective in perspectives:
+                found[perspective] = concentration_of_hops(role, perspective, least)
+            del role
+        return [c for perspective in self.options.perspectives for c in found[perspective]]
 
     def loop_builder(self) -> LoopAlertBuilder:
         """Under headline amounts, loops resting on ceilings are marked (the pairs a firm
@@ -163,6 +164,11 @@ def stress_alerts(inputs: AlertInputs) -> list[Alert]:
     return alerts
 
 
-def other_alerts(inputs: AlertInputs) -> list[Alert]:
-    """Every kind but the loops, in the order `analyze` has always listed them."""
-    return concentration_alerts(inputs) + vendor_financing_alerts(inputs) + stress_alerts(inputs)
+def other_alerts(inputs: AlertInputs, keep_concentration: bool = True) -> list[Alert]:
+    """Every kind but the loops, in the order `analyze` has always listed them. Without
+    `keep_concentration` the concentration figures (every entity's, from every perspective:
+    hundreds of megabytes at a million deals) are dropped once their alerts are made."""
+    found = concentration_alerts(inputs)
+    if not keep_concentration and "concentration" in vars(inputs):
+        del inputs.concentration  # a cached_property: deleting it drops the figures
+    return found + vendor_financing_alerts(inputs) + stress_alerts(inputs)

@@ -129,19 +129,23 @@ def stream_alerts(
     (sorted). Nothing keeps the loops, so memory stays flat however many there are: the
     way to write millions of loop alerts to a file or a pipe."""
     inputs = AlertInputs(dataset, options)
-    yield from _alert_stream(inputs, _significance(inputs), report)
+    yield from _alert_stream(inputs, _significance(inputs), report, keep_concentration=False)
 
 
 def _alert_stream(
-    inputs: AlertInputs, tested: Significance | None, report: StreamReport | None
+    inputs: AlertInputs,
+    tested: Significance | None,
+    report: StreamReport | None,
+    keep_concentration: bool = True,
 ) -> Iterator[Alert]:
     """Loop alerts as found, then the other kinds sorted (computed only once the loops are
-    out, so the stream starts at once); each with its p-value when `tested`."""
+    out, so the stream starts at once); each with its p-value when `tested`. Without
+    `keep_concentration` the concentration figures go once their alerts are made."""
     loops = loop_alerts(inputs, report)
     if tested is not None:
         loops = _with_p_values(loops, tested)
     yield from loops
-    others = sort_alerts(other_alerts(inputs))
+    others = sort_alerts(other_alerts(inputs, keep_concentration))
     yield from with_p_values(others, tested) if tested is not None else others
 
 

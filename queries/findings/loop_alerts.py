@@ -24,6 +24,10 @@ from dealgraph.queries.findings.alerts import (
 from dealgraph.queries.flows.flow import Hop
 from dealgraph.queries.flows.loop_profile import DealTerms, firmness_of, shift_of, timing_of
 
+# Hops whose parts are kept: a dense graph's loops reuse a few thousand hops millions of
+# times; a million sparse deals touch hundreds of thousands once or twice (about 1 KB each).
+MAX_HOP_PARTS = 65_536
+
 # One hop's parts, by position in the tuple.
 (_AMOUNT, _LOW, _HIGH, _DEALS, _URLS, _ENTRY, _FIRST, _RANK, _STATUS, _BASIS, _SOFT, _NAME,
  _ENDS) = range(13)  # fmt: skip
@@ -62,8 +66,10 @@ class LoopAlertBuilder:
                 "amount_usd": hop.amount_usd,
                 "deal_ids": list(hop.deal_ids),
             }
-            urls = frozenset(u for d in hop.deal_ids if (u := self.source_of.get(d)))
+            urls = tuple({u for d in hop.deal_ids if (u := self.source_of.get(d))})
             soft = None if self.firm_pairs is None else (source, target) not in self.firm_pairs
+            if len(self._parts) >= MAX_HOP_PARTS:
+                self._parts.clear()  # memory stays bounded; a hop seen again is redone
             day = first.toordinal()
             self._days.setdefault(day, first.isoformat())
             part = self._parts[(source, target)] = (

@@ -49,7 +49,7 @@ class FlowFilter:
         return key if self.amounts == "headline" else f"{key};amounts={self.amounts}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a million hops take 100 MB less
 class Hop:
     """All deals in force from one entity to another, added up.
 

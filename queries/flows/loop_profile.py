@@ -88,10 +88,11 @@ class DealTerms:
     earliest day and firmest terms, worked out once per leg: a leg sits in many loops."""
 
     def __init__(self, deals: pd.DataFrame):
-        columns = (deals["id"], deals["date"], deals["status"], deals["amount_basis"])
-        ids, days, statuses, bases = (column.tolist() for column in columns)
+        ids, days = deals["id"].tolist(), deals["date"].tolist()
+        statuses, bases = _shared(deals["status"]), _shared(deals["amount_basis"])
+        on = {day: _day(day) for day in set(days)}  # a day's `date`, made once
         self.by_deal = {
-            i: (_day(d), s, b) for i, d, s, b in zip(ids, days, statuses, bases, strict=True)
+            i: (on[d], s, b) for i, d, s, b in zip(ids, days, statuses, bases, strict=True)
         }
         self._legs: dict[tuple[str, ...], tuple[date, tuple[int, int, str, str]]] = {}
 
@@ -104,6 +105,14 @@ class DealTerms:
             firmest = max((STATUS_RANK.get(s, 0), BASIS_RANK.get(b, 0), s, b) for _, s, b in facts)
             found = self._legs[deal_ids] = (min(day for day, _, _ in facts), firmest)
         return found
+
+
+def _shared(column: pd.Series) -> list:
+    """The column's values, each distinct value one object: a million deals hold a
+    few statuses, not a million copies of them."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    values = uniques.tolist()
+    return [values[c] for c in codes.tolist()]
 
 
 def loop_profile(loop: Loop, terms: DealTerms) -> LoopProfile:

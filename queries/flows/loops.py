@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 
-import networkx as nx
+import numpy as np
+import pandas as pd
 
 from dealgraph.queries.flows.flow import Hop
 
@@ -162,20 +163,40 @@ def iter_cycles(edges: list[tuple[str, str]], max_length: int) -> Iterator[list[
 def _ranked_graph(
     edges: list[tuple[str, str]],
 ) -> tuple[list[str], list[list[int]], list[list[int]]]:
-    """Nodes ranked hubs first (then by id), with successor and predecessor ranks inside
-    each strong component (no edge between two components lies on a cycle)."""
-    graph = nx.DiGraph(edges)
-    order = sorted(graph, key=lambda node: (-graph.degree(node), node))
-    rank = {node: i for i, node in enumerate(order)}
-    component = {}
-    for number, nodes in enumerate(nx.strongly_connected_components(graph)):
-        for node in nodes:
-            component[node] = number
-    succ = [
-        sorted(rank[v] for v in graph.successors(u) if component[v] == component[u]) for u in order
-    ]
-    pred = [[rank[v] for v in graph.predecessors(u) if component[v] == component[u]] for u in order]
-    return order, succ, pred
+    """Nodes ranked hubs first (degree in and out, then by id), with successor and
+    predecessor ranks inside each strong component (no edge between two components lies
+    on a cycle). Built from integer arrays: a graph object of a million edges took more
+    memory than the search itself."""
+    if not edges:
+        return [], [], []
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    ends = np.empty(2 * len(edges), dtype=object)
+    ends[:] = [node for edge in edges for node in edge]
+    codes, names = pd.factorize(ends, sort=True)  # codes in id order
+    source, target = codes[0::2], codes[1::2]
+    count = len(names)
+    degree = np.bincount(source, minlength=count) + np.bincount(target, minlength=count)
+    by_rank = np.lexsort((np.arange(count), -degree))  # hubs first, then by id
+    rank = np.empty(count, dtype=np.int64)
+    rank[by_rank] = np.arange(count)
+    adjacency = coo_array((np.ones(len(source), dtype=np.int8), (source, target)),
+                          shape=(count, count))  # fmt: skip
+    _, component = connected_components(adjacency, directed=True, connection="strong")
+    inside = component[source] == component[target]
+    tails, heads = rank[source[inside]], rank[target[inside]]
+    order = names[by_rank].tolist()
+    return order, _neighbours(tails, heads, count), _neighbours(heads, tails, count)
+
+
+def _neighbours(nodes: np.ndarray, others: np.ndarray, count: int) -> list[list[int]]:
+    """For each node 0..count-1, its `others` in rank order."""
+    order = np.lexsort((others, nodes))
+    cuts = np.cumsum(np.bincount(nodes, minlength=count))[:-1].tolist()
+    flat = others[order].tolist()
+    starts = [0, *cuts]
+    return [flat[a:b] for a, b in zip(starts, [*cuts, len(flat)], strict=True)]
 
 
 def _reach_back(start: int, pred: list[list[int]], depth: int) -> list[tuple[list[int], set[int]]]:
