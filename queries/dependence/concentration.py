@@ -23,7 +23,7 @@ from dealgraph.queries.flows.flow import Hop, hops
 PERSPECTIVES = ("customers", "suppliers", "funders")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Counterparty:
     entity: str
     amount_usd: float
@@ -31,7 +31,7 @@ class Counterparty:
     deal_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Concentration:
     entity: str
     perspective: str

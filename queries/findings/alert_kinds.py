@@ -164,11 +164,18 @@ def stress_alerts(inputs: AlertInputs) -> list[Alert]:
     return alerts
 
 
-def other_alerts(inputs: AlertInputs, keep_concentration: bool = True) -> list[Alert]:
-    """Every kind but the loops, in the order `analyze` has always listed them. Without
-    `keep_concentration` the concentration figures (every entity's, from every perspective:
-    hundreds of megabytes at a million deals) are dropped once their alerts are made."""
-    found = concentration_alerts(inputs)
+def other_alerts(inputs: AlertInputs) -> list[Alert]:
+    """Every kind but the loops, in the order `analyze` has always listed them."""
+    return [alert for found in other_alert_kinds(inputs) for alert in found]
+
+
+def other_alert_kinds(inputs: AlertInputs, keep_concentration: bool = True) -> Iterator[list]:
+    """The alerts of each kind but the loops, one kind's list at a time, so that a stream
+    holds one kind (a million deals give over 100,000 of some) rather than all of them.
+    Without `keep_concentration` the concentration figures (every entity's, from every
+    perspective) are dropped once their alerts are made."""
+    yield concentration_alerts(inputs)
     if not keep_concentration and "concentration" in vars(inputs):
         del inputs.concentration  # a cached_property: deleting it drops the figures
-    return found + vendor_financing_alerts(inputs) + stress_alerts(inputs)
+    yield vendor_financing_alerts(inputs)
+    yield stress_alerts(inputs)

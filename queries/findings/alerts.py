@@ -58,7 +58,7 @@ VENDOR_COVERAGE = 0.25
 LOOP_KIND = "circular_flow"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: millions stream by
 class Alert:
     id: str
     kind: str

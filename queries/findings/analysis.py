@@ -21,6 +21,7 @@ from dealgraph.queries.findings.alert_kinds import (
     AlertInputs,
     StreamReport,
     loop_alerts,
+    other_alert_kinds,
     other_alerts,
 )
 from dealgraph.queries.findings.alerts import LOOP_KIND, Alert, sort_alerts
@@ -138,15 +139,18 @@ def _alert_stream(
     report: StreamReport | None,
     keep_concentration: bool = True,
 ) -> Iterator[Alert]:
-    """Loop alerts as found, then the other kinds sorted (computed only once the loops are
-    out, so the stream starts at once); each with its p-value when `tested`. Without
-    `keep_concentration` the concentration figures go once their alerts are made."""
+    """Loop alerts as found, then each other kind in turn, sorted (computed only once the
+    loops are out, so the stream starts at once; one kind held at a time); each with its
+    p-value when `tested`. Without `keep_concentration` the concentration figures go once
+    their alerts are made."""
     loops = loop_alerts(inputs, report)
     if tested is not None:
         loops = _with_p_values(loops, tested)
     yield from loops
-    others = sort_alerts(other_alerts(inputs, keep_concentration))
-    yield from with_p_values(others, tested) if tested is not None else others
+    for found in other_alert_kinds(inputs, keep_concentration):
+        found = sort_alerts(found)
+        yield from with_p_values(found, tested) if tested is not None else found
+        del found  # before the next kind is made
 
 
 SUMMARY_LOOPS = 5  # the largest loops a streamed analysis keeps (what `analyze` prints)

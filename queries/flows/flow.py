@@ -128,9 +128,10 @@ def deal_ranges(deals: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def deals_in_force(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataFrame:
-    """The deals that count under `flow` (see the module docstring for the rules)."""
-    spans = deal_spans(deals, flow)
-    return spans[spans["until"] == ""].drop(columns="until")
+    """The deals that count under `flow` (see the module docstring for the rules). When
+    every deal counts, `deals` itself: a million rows are not copied for nothing."""
+    kept, until = _kept(deals, flow)
+    return kept if until is None else kept[until == ""]
 
 
 def deal_spans(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataFrame:
@@ -141,25 +142,38 @@ def deal_spans(deals: pd.DataFrame, flow: FlowFilter = FlowFilter()) -> pd.DataF
     after T: the module's rules for every T at once (the map's date slider reads this).
     `YYYY-MM` dates compare as strings, so `2025-09` sorts before any day of that month.
     """
-    visible = deals
-    if flow.as_of:
-        visible = visible[visible["date"] <= _end_of(flow.as_of)]
-    if not flow.include_rumored:
-        visible = visible[visible["status"] != "rumored"]
-    replacing = visible[visible["supersedes"] != ""]
-    until = replacing.groupby("supersedes")["date"].min()
-    kept = visible[visible["status"] != "cancelled"]
-    kept = kept[~kept["consideration"].isin(SCHEMA.non_cash_considerations)]
-    if flow.kinds is not None:
-        kept = kept[kept["kind"].isin(flow.kinds)]
-    if flow.amounts == "firm":  # after `until`: a soft row still replaces a firm one
-        kept = firm_amounts(kept)
-    if until.empty:  # the common case at scale: nothing superseded, nothing to look up
+    kept, until = _kept(deals, flow)
+    if until is None:
         return kept.assign(until="")
-    ended = kept["id"].map(until).fillna("").astype("str")
-    kept = kept.assign(until=ended)
+    kept = kept.assign(until=until)
     never = (kept["until"] != "") & (kept["until"] <= kept["date"])  # replaced on day one
     return kept[~never]
+
+
+def _kept(deals: pd.DataFrame, flow: FlowFilter) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The deals `flow` sees that move money, and when each is superseded ("" for never;
+    None when nothing is: the common case at scale, nothing to look up)."""
+    visible = deals
+    if flow.as_of:
+        visible = _where(visible, visible["date"] <= _end_of(flow.as_of))
+    if not flow.include_rumored:
+        visible = _where(visible, visible["status"] != "rumored")
+    replacing = visible[visible["supersedes"] != ""]
+    kept = _where(visible, (visible["status"] != "cancelled")
+                  & ~visible["consideration"].isin(SCHEMA.non_cash_considerations))  # fmt: skip
+    if flow.kinds is not None:
+        kept = _where(kept, kept["kind"].isin(flow.kinds))
+    if flow.amounts == "firm":  # after `until`: a soft row still replaces a firm one
+        kept = firm_amounts(kept)
+    if replacing.empty:
+        return kept, None
+    until = replacing.groupby("supersedes")["date"].min()
+    return kept, kept["id"].map(until).fillna("").astype("str")
+
+
+def _where(deals: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
+    """The rows of `keep`; `deals` itself when that is all of them (no copy)."""
+    return deals if keep.all() else deals[keep]
 
 
 def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:

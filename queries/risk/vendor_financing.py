@@ -27,7 +27,7 @@ if not FUNDING_KINDS | PAYMENT_KINDS <= SCHEMA.deal_kinds.keys():
     raise ValueError("vendor_financing: a deal kind is missing from schema.toml")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VendorFinancing:
     """A funds B, and the money can come back to A: directly, or via C.
 
