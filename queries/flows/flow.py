@@ -191,7 +191,9 @@ def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
     order = np.lexsort((id_codes, target_codes, source_codes))
     src, dst = source_codes[order], target_codes[order]
     ids = deals["id"].to_numpy()[order]
-    kinds = deals["kind"].to_numpy()[order]
+    kind_codes, kind_names = pd.factorize(deals["kind"], use_na_sentinel=False)
+    kinds = np.asarray(kind_names.tolist(), dtype=object)[kind_codes[order]]  # shared texts
+    alone = {kind: (kind,) for kind in kind_names.tolist()}  # one tuple per single kind
     values = deal_values(deals).to_numpy(dtype="float64")[order]
     low, high = (r.to_numpy(dtype="float64")[order] for r in deal_ranges(deals))
     unknown = np.isnan(values)
@@ -212,11 +214,17 @@ def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
             target=pair[1],
             amount_usd=sums[n] if known[n] else None,
             deal_ids=deal_ids,
-            kinds=(kind_list[a],) if b - a == 1 else tuple(sorted(set(kind_list[a:b]))),
+            kinds=alone[kind_list[a]] if b - a == 1 else tuple(sorted(set(kind_list[a:b]))),
             unknown_deal_ids=tuple(d for d, u in zip(deal_ids, unknown_list[a:b], strict=True) if u)
             if known[n] < b - a
             else (),
-            amount_low_usd=lows[n] if known[n] else None,
-            amount_high_usd=highs[n] if known[n] else None,
+            amount_low_usd=_same(lows[n], sums[n]) if known[n] else None,
+            amount_high_usd=_same(highs[n], sums[n]) if known[n] else None,
         )
     return result
+
+
+def _same(value: float, amount: float) -> float:
+    """`amount` itself when `value` equals it: most hops' ranges are their amount, and one
+    float object in place of three saves 50 bytes a hop."""
+    return amount if value == amount else value
