@@ -1,7 +1,7 @@
 """`analyze`'s alert files, written as the alerts stream by, in memory flat in their number.
 
 - alerts.jsonl: one JSON line per alert in the order found (loops as the search finds them,
-  then the other kinds), as `alerts --format jsonl` prints them.
+  then each other kind in turn), as `alerts --format jsonl` prints them.
 - alerts.json and alerts.csv: the same alerts most severe first, then largest, then by id,
   byte for byte what rendering the whole list gives (`options.render`: a JSON list holds
   one record a line, so alerts.json's records are alerts.jsonl's lines).

@@ -126,9 +126,10 @@ def _firm(dataset: DataSet, options: Options) -> HeadlineToFirm | None:
 def stream_alerts(
     dataset: DataSet, options: Options = Options(), report: StreamReport | None = None
 ) -> Iterator[Alert]:
-    """The alerts of `analyze`, loops first and as the search finds them, then the others
-    (sorted). Nothing keeps the loops, so memory stays flat however many there are: the
-    way to write millions of loop alerts to a file or a pipe."""
+    """The alerts of `analyze`, loops first and as the search finds them, then each other
+    kind in turn (concentration, vendor financing, stress; each sorted). Nothing keeps the
+    loops, so memory stays flat however many there are: the way to write millions of loop
+    alerts to a file or a pipe."""
     inputs = AlertInputs(dataset, options)
     yield from _alert_stream(inputs, _significance(inputs), report, keep_concentration=False)
 
@@ -158,7 +159,7 @@ SUMMARY_LOOPS = 5  # the largest loops a streamed analysis keeps (what `analyze`
 
 class AnalysisStream:
     """`analyze` in flat memory: `alerts()` yields every alert once (the loops as the
-    search finds them, then the other kinds sorted), nothing keeping the loops; what a
+    search finds them, then each other kind in turn, sorted), nothing keeping the loops; what a
     summary shows is tallied as they go by.
 
     `analysis` is there from the start with the data set, options, deals in force and hops
