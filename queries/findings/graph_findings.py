@@ -10,13 +10,13 @@ knowing about alerts. Plain dicts in, plain dicts out: the store decides how to 
 from __future__ import annotations
 
 from dealgraph.graph.neo4j_rows import FINDING_PREFIX
-from dealgraph.queries.findings.alerts import stable_id
+from dealgraph.queries.findings.alerts import LOOP_KIND, stable_id
 from dealgraph.queries.findings.analysis import Analysis
 
 
 def loop_findings(analysis: Analysis) -> list[dict]:
     """`{id, entities, props}` per loop found, in the analysis's order."""
-    severity = {a.id: a.severity for a in analysis.alerts if a.kind == "circular_flow"}
+    severity = {a.id: a.severity for a in analysis.alerts if a.kind == LOOP_KIND}
     rows = []
     for loop in analysis.loops.loops:
         loop_id = stable_id("loop", *loop.entities)
