@@ -36,11 +36,13 @@ from dealgraph.queries.findings.analysis import (
     Options,
     StreamReport,
     analyze,
+    parse_alert_kinds,
 )
 from dealgraph.queries.flows.flow import (
     AMOUNT_BASES,
     FlowFilter,
     check_date,
+    count_hops,
     deals_in_force,
     hops,
 )
@@ -106,13 +108,10 @@ def _amount(value: str | float | None) -> float | None:
 def _alert_kinds(value: str | list[str] | None) -> frozenset[str]:
     if value is None:
         return frozenset(ALERT_KINDS)
-    names = value.split(",") if isinstance(value, str) else value
-    kinds = frozenset(name.strip() for name in names if name.strip())
-    unknown = sorted(kinds - set(ALERT_KINDS))
-    if unknown or not kinds:
-        raise DealgraphError(f"alert kinds: {', '.join(unknown) or 'none given'}: expected "
-                             f"some of {', '.join(ALERT_KINDS)}")  # fmt: skip
-    return kinds
+    try:
+        return parse_alert_kinds(value.split(",") if isinstance(value, str) else value)
+    except ValueError as exc:
+        raise DealgraphError(f"alert kinds: {exc}") from None
 
 
 def _span(value: str | int | None) -> int | None:
@@ -258,7 +257,7 @@ class DealGraph:
         if samples is None:
             from dealgraph.queries.significance.loop_significance import default_samples
 
-            samples = default_samples(len(hops(self._in_force(flow))))
+            samples = default_samples(count_hops(self._in_force(flow)))
         return Options(
             flow=flow,
             max_length=max_length,

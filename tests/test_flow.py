@@ -2,7 +2,7 @@
 
 from conftest import deal
 
-from dealgraph.queries.flows.flow import FlowFilter, deals_in_force, hops
+from dealgraph.queries.flows.flow import FlowFilter, count_hops, deals_in_force, hops
 
 
 def ids(data, **flow) -> list[str]:
@@ -82,3 +82,18 @@ def test_parallel_deals_make_one_hop_with_their_sum(load):
     assert ab.deal_ids == ("d1", "d2", "d3") and ab.unknown_deal_ids == ("d3",)
     assert ab.kinds == ("debt", "equity", "purchase")
     assert hop_map[("b", "a")].amount_usd == 1e9
+
+
+def test_count_hops_is_the_number_of_hops():
+    """`count_hops` (what `analyze` sizes its shuffles by) against the hops themselves, on
+    the bundled data whole and cut by date and kind (pairs with several deals among them)."""
+    from dealgraph.loaders import BUNDLED, load_dataset
+
+    deals = load_dataset([BUNDLED]).deals
+    for flow in (
+        FlowFilter(),
+        FlowFilter(as_of="2025-06"),
+        FlowFilter(kinds=frozenset({"equity"})),
+    ):
+        in_force = deals_in_force(deals, flow)
+        assert count_hops(in_force) == len(hops(in_force)) > 0

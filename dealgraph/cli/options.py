@@ -37,7 +37,7 @@ from dealgraph.graph.entity_names import resolve_entity as resolve_entity
 from dealgraph.graph.model import DataSet
 from dealgraph.graph.schema import SCHEMA
 from dealgraph.loaders import BUNDLED, load_dataset
-from dealgraph.queries.findings.analysis import ALERT_KINDS
+from dealgraph.queries.findings.analysis import ALERT_KINDS, parse_alert_kinds
 from dealgraph.queries.flows.flow import AMOUNT_BASES
 from dealgraph.queries.flows.loop_profile import parse_span
 from dealgraph.queries.flows.loops import DEFAULT_LIMIT, DEFAULT_MAX_LENGTH
@@ -180,12 +180,10 @@ def alert_kinds_option(command: Callable) -> Callable:
     def parse(ctx: click.Context, param: click.Parameter, value: str | None):
         if value is None:
             return None
-        kinds = [k.strip() for k in value.split(",") if k.strip()]
-        unknown = sorted(set(kinds) - set(ALERT_KINDS)) or ([] if kinds else ["none given"])
-        if unknown:
-            raise UserError(f"Error: --alert-kinds: {', '.join(unknown)}: expected some of "
-                            f"{','.join(ALERT_KINDS)}")  # fmt: skip
-        return ",".join(kinds)
+        try:
+            return ",".join(sorted(parse_alert_kinds(value.split(","))))
+        except ValueError as exc:
+            raise UserError(f"Error: --alert-kinds: {exc}") from None
 
     return click.option(
         "--alert-kinds", callback=parse, metavar="K1,K2",
@@ -259,7 +257,6 @@ def complete_entity(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 # -- rows out ---------------------------------------------------------------------
 
-FORMATS = ("table", "json", "jsonl", "csv")
 # How every JSON output is written (numpy scalars, non-text keys); `to_json` and the streams.
 JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 _FORMULA_START = frozenset("=+-@\t\r")

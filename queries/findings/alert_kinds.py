@@ -8,7 +8,7 @@ for a kind left out, and without loops no loop is searched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
@@ -45,6 +45,17 @@ if TYPE_CHECKING:
 # What `--alert-kinds` names; their alerts are circular_flow, concentration,
 # vendor_financing and stress.
 ALERT_KINDS = ("loops", "concentration", "vendor-financing", "stress")
+
+
+def parse_alert_kinds(names: Iterable[str]) -> frozenset[str]:
+    """The alert kinds named (blanks dropped); a ValueError naming the unknown ones, or
+    saying none was given. What `--alert-kinds` and the API's `alert_kinds` both take."""
+    kinds = frozenset(name.strip() for name in names if name.strip())
+    unknown = sorted(kinds - set(ALERT_KINDS))
+    if unknown or not kinds:
+        raise ValueError(f"{', '.join(unknown) or 'none given'}: expected some of "
+                         f"{','.join(ALERT_KINDS)}")  # fmt: skip
+    return kinds
 
 
 @dataclass

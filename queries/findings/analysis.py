@@ -23,6 +23,7 @@ from dealgraph.queries.findings.alert_kinds import (
     loop_alerts,
     other_alert_kinds,
     other_alerts,
+    parse_alert_kinds,
 )
 from dealgraph.queries.findings.alerts import LOOP_KIND, Alert, sort_alerts
 from dealgraph.queries.findings.largest import Largest
@@ -50,6 +51,7 @@ __all__ = [
     "Options",
     "StreamReport",
     "analyze",
+    "parse_alert_kinds",
     "stream_alerts",
 ]
 
@@ -86,14 +88,14 @@ class Analysis:
 def analyze(dataset: DataSet, options: Options = Options()) -> Analysis:
     inputs = AlertInputs(dataset, options)
     search = LoopSearch([], False, options.limit, options.max_length)
+    loops, alerts = [], []
     if "loops" in options.alert_kinds:  # without loops, no loop is searched
         search = find_loops(inputs.hop_map, options.max_length, options.min_amount, options.limit)
-    build = inputs.loop_builder()
-    loops, alerts = [], []
-    for loop in search.loops:
-        if (alert := build(loop.entities)) is not None:  # None: outside max_span_days
-            loops.append(loop)
-            alerts.append(alert)
+        build = inputs.loop_builder()
+        for loop in search.loops:
+            if (alert := build(loop.entities)) is not None:  # None: outside max_span_days
+                loops.append(loop)
+                alerts.append(alert)
     search = replace(search, loops=loops)
     alerts += other_alerts(inputs)
     tested = _significance(inputs)

@@ -176,6 +176,11 @@ def _where(deals: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
     return deals if keep.all() else deals[keep]
 
 
+def count_hops(deals: pd.DataFrame) -> int:
+    """`len(hops(deals))` without making them: the ordered pairs of entities that trade."""
+    return len(deals[["from_entity", "to_entity"]].drop_duplicates())
+
+
 def hops(deals: pd.DataFrame) -> dict[tuple[str, str], Hop]:
     """Group deals (already filtered) into one hop per ordered pair of entities.
 
