@@ -21,9 +21,8 @@ from conftest import deal
 
 from dealgraph import load, spill_sort
 from dealgraph.cli import main
-from dealgraph.cli.analysis_files import csv_lines
 from dealgraph.cli.findings import ALERT_COLUMNS, alert_csv_rows
-from dealgraph.cli.options import render
+from dealgraph.cli.options import csv_lines, csv_text, render
 from dealgraph.queries.findings.alerts import SEVERITIES, stable_id
 from dealgraph.spill_sort import SpillSort
 from dealgraph.viz import map as map_module
@@ -131,20 +130,36 @@ def test_spill_sort_gives_sorted_order_ties_as_added(tmp_path, run_size):
     assert list(tmp_path.iterdir()) == []  # the runs go on close
 
 
-def test_csv_lines_are_the_rendered_rows():
-    """The streamed CSV lines against the renderer, on cells a spreadsheet would run or a
-    reader would split: formulas, signs, line breaks, lists, numbers, nothing."""
+def reference_csv(rows: list[list[object]]) -> str:
+    """CSV as the standard library writes it, each cell through `csv_text`, `\\n` line ends
+    (`csv.writer` quotes its own terminator's characters only, so it writes `\\r\\n`)."""
+    lines: list[str] = []
+
+    class Lines:
+        write = lines.append
+
+    writer = csv.writer(Lines(), lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([csv_text(value) for value in row])
+    return "".join(line[:-2] + "\n" for line in lines)
+
+
+def test_csv_lines_are_the_standard_writers_rows():
+    """The CSV lines (of `render` and analyze's alerts.csv) against `csv.writer` over
+    `csv_text`, on cells a spreadsheet would run or a reader would split: formulas, signs,
+    line breaks, lists, numbers, nothing."""
     values = ["=1+1", "-5", "+x", "@sum", "\tx", "a\nb", "a\r\nb", 'say "hi"', "", "plain",
               ("=x", "y"), ("a", "=b"), ("a", "b"), (), 3.0, 2.5, -1.0, None, float("nan"),
-              "Ünïcode", "1e9", "-1e9", "a,b", ("a,b", "c"), "'x", " x"]  # fmt: skip
+              "Ünïcode", "1e9", "-1e9", "a,b", ("a,b", "c"), "'x", " x", 7, ["l", "=m"],
+              {"k": 1}, True]  # fmt: skip
     rng = random.Random(0)
     for width in (1, 4):
         rows = [[rng.choice(values) for _ in range(width)] for _ in range(300)]
         columns = ["a", "b", "c", "d"][:width]
-        rendered = render([dict(zip(columns, row, strict=True)) for row in rows], "csv", columns)
-        header = render([], "csv", columns)
         by_column = [list(column) for column in zip(*rows, strict=True)]
-        assert b"".join(csv_lines(by_column)).decode("utf-8") == rendered.removeprefix(header)
+        assert "".join(csv_lines(by_column)) == reference_csv(rows)
+        rendered = render([dict(zip(columns, row, strict=True)) for row in rows], "csv", columns)
+        assert rendered == reference_csv([columns, *rows])
 
 
 def every_pair_trades(make_data):

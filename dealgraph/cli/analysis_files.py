@@ -18,7 +18,6 @@ in whole, so no file here needs its own temporary name.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from itertools import islice
@@ -30,7 +29,7 @@ import orjson
 
 from dealgraph.atomic_files import checkpoint
 from dealgraph.cli.gc_tuning import fewer_collections
-from dealgraph.cli.options import JSON_OPTIONS, csv_text, render
+from dealgraph.cli.options import JSON_OPTIONS, csv_lines, render
 from dealgraph.queries.findings.alerts import SEVERITIES, Alert
 from dealgraph.spill_sort import SpillSort
 
@@ -86,66 +85,12 @@ def _write_sorted(ordered: SpillSort, folder: Path, columns: list[str]) -> None:
 
 
 def alert_csv_lines(alerts: Sequence[Alert], columns: Sequence[str]) -> list[bytes]:
-    """Each alert's CSV line (`p_value` lifted from its details, as `alert_csv_rows` does)."""
+    """Each alert's CSV line (`p_value` lifted from its details, as `alert_csv_rows` does),
+    encoded."""
     values = []
     for column in columns:
         if column == "p_value":
             values.append([(a.details or {}).get("p_value") for a in alerts])
         else:
             values.append(list(map(attrgetter(column), alerts)))
-    return csv_lines(values)
-
-
-def csv_lines(columns: Sequence[Sequence[object]]) -> list[bytes]:
-    """The CSV line of each row of `columns` (a list of values per column), as
-    `options.render(rows, "csv")` writes it: cells made safe by `csv_text`, `\\n` line ends,
-    cells holding a comma, a quote, `\\r` or `\\n` quoted.
-
-    Most rows need no quoting; their line is the cells joined, a tenth of `csv.writer`'s
-    time. A row whose joined text holds a quote, a line break or more commas than it has
-    separators goes through `csv.writer` (which quotes the characters of its terminator
-    only, so it writes `\\r\\n`, one `write` a row, and the `\\r` is dropped)."""
-    separators = len(columns) - 1
-    lines: list[str] = []
-    writer = csv.writer(_Lines(lines), lineterminator="\r\n")
-    for row in zip(*[_cells(values) for values in columns], strict=True):
-        text = ",".join(row)
-        if ('"' in text or "\n" in text or "\r" in text or text.count(",") != separators
-                or not text):  # fmt: skip  # (a lone empty cell is written `""`)
-            writer.writerow(row)
-            text = lines.pop()[:-2]
-        lines.append(text + "\n")
-    return [line.encode("utf-8") for line in lines]
-
-
-def _cells(values: Sequence[object]) -> list[str]:
-    """`csv_text` of each value, a column at a time, without the call for the common cells:
-    text (or a tuple of text) whose first character is a letter or digit, numbers, None."""
-    cells: list[str] = []
-    add = cells.append
-    for value in values:
-        kind = type(value)
-        if kind is str:
-            text = value
-        elif kind is tuple:
-            try:
-                text = ";".join(value)  # type: ignore[arg-type]
-            except TypeError:  # not all text
-                add(csv_text(value))
-                continue
-        elif kind is float and value == value:  # not NaN
-            add(str(int(value)) if value.is_integer() else repr(value))  # type: ignore[union-attr]
-            continue
-        elif value is None:
-            add("")
-            continue
-        else:
-            add(csv_text(value))
-            continue
-        add(text if text[:1].isalnum() else csv_text(value))
-    return cells
-
-
-class _Lines:
-    def __init__(self, lines: list[str]):
-        self.write = lines.append
+    return [line.encode("utf-8") for line in csv_lines(values)]

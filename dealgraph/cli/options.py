@@ -298,16 +298,60 @@ def csv_text(value: object) -> str:
 
 
 def _csv(rows: Sequence[Sequence[object]]) -> str:
-    """CSV with `\n` line ends, every cell holding a `\r` or `\n` quoted. `csv.writer`
-    quotes the characters of its line terminator only, so it writes `\r\n` lines (one
-    `write` a row) and each row's end becomes `\n`."""
+    """CSV of `rows` (the header first) with `\n` line ends (`csv_lines`)."""
+    if not rows[0]:  # no columns: csv.writer writes an empty line a row
+        return "\n" * len(rows)
+    return "".join(csv_lines([list(column) for column in zip(*rows, strict=True)]))
+
+
+def csv_lines(columns: Sequence[Sequence[object]]) -> list[str]:
+    """The CSV line of each row of `columns` (a list of values per column; `render` and
+    `analyze`'s alerts.csv write these): cells made safe by `csv_text`, `\\n` line ends,
+    cells holding a comma, a quote, `\\r` or `\\n` quoted.
+
+    Most rows need no quoting; their line is the cells joined, a tenth of `csv.writer`'s
+    time. A row whose joined text holds a quote, a line break or more commas than it has
+    separators goes through `csv.writer` (which quotes the characters of its terminator
+    only, so it writes `\\r\\n`, one `write` a row, and the `\\r` is dropped)."""
+    separators = len(columns) - 1
     lines: list[str] = []
     writer = csv.writer(_Lines(lines), lineterminator="\r\n")
-    writer.writerows(
-        [t if t[:1] not in _FORMULA_START else csv_text(v) for v in row for t in (_flat(v),)]
-        for row in rows
-    )
-    return "".join(line[:-2] + "\n" for line in lines)
+    for row in zip(*[_cells(values) for values in columns], strict=True):
+        text = ",".join(row)
+        if ('"' in text or "\n" in text or "\r" in text or text.count(",") != separators
+                or not text):  # fmt: skip  # (a lone empty cell is written `""`)
+            writer.writerow(row)
+            text = lines.pop()[:-2]
+        lines.append(text + "\n")
+    return lines
+
+
+def _cells(values: Sequence[object]) -> list[str]:
+    """`csv_text` of each value, a column at a time, without the call for the common cells:
+    text (or a tuple of text) whose first character is a letter or digit, numbers, None."""
+    cells: list[str] = []
+    add = cells.append
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            text = value
+        elif kind is tuple:
+            try:
+                text = ";".join(value)  # type: ignore[arg-type]
+            except TypeError:  # not all text
+                add(csv_text(value))
+                continue
+        elif kind is float and value == value:  # not NaN
+            add(str(int(value)) if value.is_integer() else repr(value))  # type: ignore[union-attr]
+            continue
+        elif value is None:
+            add("")
+            continue
+        else:
+            add(csv_text(value))
+            continue
+        add(text if text[:1].isalnum() else csv_text(value))
+    return cells
 
 
 class _Lines:
